@@ -7,7 +7,7 @@ care-type entries are added on top, and one that replaces a parent entry says wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -119,7 +119,11 @@ class PolicyCatalog:
         parent_codes = {r.code for r in parent.requirements} | {
             g.code for g in parent.exclusion_grounds
         }
-        for entry in (*pack.requirements, *pack.exclusion_grounds):
+        entries: tuple[Requirement | ExclusionGround, ...] = (
+            *pack.requirements,
+            *pack.exclusion_grounds,
+        )
+        for entry in entries:
             if entry.code in parent_codes and entry.replaces != entry.code:
                 raise PolicyCatalogError(
                     f"pack {pack.ref}: {entry.code} repeats a parent code without replacing it"
@@ -133,7 +137,7 @@ class PolicyCatalog:
     def __len__(self) -> int:
         return len(self._packs)
 
-    def __iter__(self) -> Iterable[PolicyPack]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[PolicyPack]:
         return iter(sorted(self._packs.values(), key=lambda p: (p.id, p.valid_from)))
 
     @property

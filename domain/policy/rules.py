@@ -168,7 +168,8 @@ def _pick(rules: tuple[_Rule, ...], route: Route, contract_type: str) -> _Rule |
     matching = [r for r in rules if route in r.routes]
     specific = [r for r in matching if contract_type in r.contract_types]
     general = [r for r in matching if not r.contract_types]
-    return (specific or general or [None])[0]
+    candidates = specific or general
+    return candidates[0] if candidates else None
 
 
 def signing_deadline(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from care_contracts.domain.policy.errors import (
@@ -19,10 +20,17 @@ from care_contracts.domain.policy.errors import (
     UnknownSubType,
 )
 from care_contracts.domain.policy.model import (
+    AllOf,
+    AnyOf,
+    Comparison,
     ContractTypeSpec,
     ExclusionGround,
+    Membership,
+    MetricKind,
+    MetricSpec,
     PackRef,
     PolicyPack,
+    Predicate,
     Requirement,
 )
 
@@ -51,6 +59,15 @@ class ResolvedPack:
     @property
     def ref(self) -> PackRef:
         return self.pack.ref
+
+    @property
+    def metrics(self) -> tuple[MetricSpec, ...]:
+        """The metric vocabulary: the parent's metrics, then the pack's own."""
+        inherited = self.parent.metrics if self.parent is not None else ()
+        return (*inherited, *self.pack.metrics)
+
+    def metric(self, name: str) -> MetricSpec | None:
+        return next((m for m in self.metrics if m.name == name), None)
 
     def requirement(self, code: str) -> Requirement | None:
         return next((r for r in self.requirements if r.code == code), None)
@@ -104,6 +121,11 @@ class PolicyCatalog:
         self._resolved = {key: self._resolve(pack) for key, pack in self._packs.items()}
 
     def _resolve(self, pack: PolicyPack) -> ResolvedPack:
+        resolved = self._resolve_parent(pack)
+        _check_metrics(resolved)
+        return resolved
+
+    def _resolve_parent(self, pack: PolicyPack) -> ResolvedPack:
         if pack.parent is None:
             return ResolvedPack(pack)
         parent = self._packs.get((pack.parent.id, pack.parent.version))
@@ -181,6 +203,60 @@ class PolicyCatalog:
             )
         newest = max(versions, key=lambda p: (p.valid_from, _version_key(p.version)))
         return self._resolved[(newest.id, newest.version)]
+
+
+def _check_metrics(resolved: ResolvedPack) -> None:
+    """Every metric a predicate reads is declared (pack or parent) and compared by its kind."""
+    declared: dict[str, MetricSpec] = {}
+    for declaration in resolved.metrics:
+        if declaration.name in declared:
+            raise PolicyCatalogError(
+                f"pack {resolved.ref}: metric {declaration.name} declared twice"
+            )
+        declared[declaration.name] = declaration
+    readers: list[tuple[str, Predicate]] = [
+        (r.code, r.predicate) for r in resolved.requirements if r.predicate is not None
+    ]
+    readers += [
+        (c.code, c.eligibility) for c in resolved.pack.contract_types if c.eligibility is not None
+    ]
+    for code, predicate in readers:
+        for leaf in _leaves(predicate):
+            spec = declared.get(leaf.metric)
+            if spec is None:
+                raise PolicyCatalogError(
+                    f"pack {resolved.ref}: {code} reads undeclared metric {leaf.metric}"
+                )
+            problem = _kind_problem(spec, leaf)
+            if problem:
+                raise PolicyCatalogError(f"pack {resolved.ref}: {code}: {problem}")
+
+
+def _leaves(predicate: Predicate) -> list[Comparison | Membership]:
+    if isinstance(predicate, AllOf):
+        return [leaf for part in predicate.all for leaf in _leaves(part)]
+    if isinstance(predicate, AnyOf):
+        return [leaf for part in predicate.any for leaf in _leaves(part)]
+    return [predicate]
+
+
+def _kind_problem(spec: MetricSpec, leaf: Comparison | Membership) -> str | None:
+    if isinstance(leaf, Membership):
+        unknown = set(leaf.one_of) - set(spec.choices)
+        if spec.kind is not MetricKind.CHOICE or unknown:
+            return f"{spec.name} is {spec.kind.value}; cannot be one of {sorted(unknown)}"
+        return None
+    value = leaf.value
+    if spec.kind is MetricKind.BOOL:
+        ok = isinstance(value, bool) and leaf.op in ("==", "!=")
+    elif spec.kind is MetricKind.CHOICE:
+        ok = isinstance(value, str) and value in spec.choices and leaf.op in ("==", "!=")
+    elif isinstance(value, Decimal):
+        whole = spec.kind in (MetricKind.MONEY_CENTS, MetricKind.COUNT)
+        ok = not whole or value == value.to_integral_value()
+    else:
+        ok = False
+    return None if ok else f"{spec.name} ({spec.kind.value}) cannot be compared {leaf.op} {value!r}"
 
 
 def _version_key(version: str) -> tuple[int, ...]:

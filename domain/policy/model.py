@@ -28,8 +28,11 @@ __all__ = [
     "ContractTypeSpec",
     "ExclusionGround",
     "Membership",
+    "MetricKind",
+    "MetricSpec",
     "Milestone",
     "PackRef",
+    "PeriodRule",
     "PolicyPack",
     "Predicate",
     "ProviderScope",
@@ -53,6 +56,7 @@ class _Frozen(BaseModel):
 
 class _Cited(_Frozen):
     sources: tuple[Citation, ...] = ()
+    text_nl: str | None = None  # the Dutch wording, where a rule quotes its document
     assumption: bool = False
     note: str | None = None
 
@@ -82,6 +86,34 @@ class ProviderScope(StrEnum):
     ALL = "all"
     NEW = "new"  # no contract with this insurer for this care type and sub-type last year
     EXISTING = "existing"
+
+
+class MetricKind(StrEnum):
+    """The type of an officer-confirmed metric a predicate reads (brief §8.2)."""
+
+    MONEY_CENTS = "money_cents"  # integer euro cents
+    DECIMAL = "decimal"
+    PERCENT = "percent"  # 25 % is 25, not 0.25
+    COUNT = "count"
+    BOOL = "bool"
+    CHOICE = "choice"
+
+
+class MetricSpec(_Cited):
+    """One metric of the pack's vocabulary: predicates may read only declared metrics."""
+
+    name: Metric
+    kind: MetricKind
+    title: str
+    choices: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_for_choice(self) -> Self:
+        if self.kind is MetricKind.CHOICE and not self.choices:
+            raise ValueError(f"choice metric {self.name} needs choices")
+        if self.kind is not MetricKind.CHOICE and self.choices:
+            raise ValueError(f"metric {self.name} is not a choice and has no choices")
+        return self
 
 
 class PackRef(_Frozen):
@@ -242,6 +274,7 @@ class StartRule(_Cited):
     contract_types: tuple[str, ...] = ()
     kind: Literal["term_start", "first_of_application_month", "first_of_month_after_application"]
     no_retroactive: bool = False  # the start may not precede the offer date
+    not_before: date | None = None  # the earliest start this rule gives (a round for 2027)
     override_allowed: bool = False  # "unless agreed otherwise": officer override with motivation
 
 
@@ -298,6 +331,17 @@ class Milestone(_Cited):
     party: Literal["insurer", "provider"] = "insurer"
 
 
+class PeriodRule(_Cited):
+    """A period of N days after an anchor day that is not a signing deadline (a quote answer)."""
+
+    code: RuleCode
+    title: str
+    anchor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]  # what the anchor day is
+    days: Annotated[int, Field(ge=1)]
+    kind: Literal["hard", "soft"] = "soft"
+    party: Literal["insurer", "provider"] = "insurer"
+
+
 class PolicyPack(_Frozen):
     """One version of one insurer × year × care-type policy. ``parent`` is the general policy."""
 
@@ -327,6 +371,8 @@ class PolicyPack(_Frozen):
     care_finder: CareFinderPolicy | None = None
     contacts: dict[str, str] = Field(default_factory=dict)
     milestones: tuple[Milestone, ...] = ()
+    periods: tuple[PeriodRule, ...] = ()
+    metrics: tuple[MetricSpec, ...] = ()
     assumptions: tuple[str, ...] = ()
 
     @property
@@ -339,9 +385,14 @@ class PolicyPack(_Frozen):
         codes += [g.code for g in self.exclusion_grounds]
         codes += [c.code for c in self.contract_types]
         codes += [s.code for s in self.signing_rules] + [s.code for s in self.start_rules]
+        codes += [p.code for p in self.periods]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
             raise ValueError(f"duplicate rule codes: {', '.join(duplicates)}")
+        names = [m.name for m in self.metrics]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"duplicate metrics: {', '.join(twice)}")
         sub_types = {s.code for s in self.sub_types}
         contract_types = {c.code for c in self.contract_types}
         for code, applies in self._applicabilities():

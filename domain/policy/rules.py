@@ -44,6 +44,7 @@ __all__ = [
     "evaluate",
     "fact_counts",
     "metrics_of",
+    "period_end",
     "signing_deadline",
     "start_date",
 ]
@@ -161,6 +162,14 @@ def fact_counts(ground: ExclusionGround, fact_date: date | None, assessed_on: da
     return fact_date >= same_day_years_before(assessed_on, ground.lookback_years)
 
 
+def period_end(pack: ResolvedPack, code: str, *, anchor: date) -> RuleResult:
+    """The last day of a pack period, anchor day excluded (e.g. quote answer, Z&Z MSZ §6.3)."""
+    rule = next((p for p in pack.pack.periods if p.code == code), None)
+    if rule is None:
+        raise NoRuleForRoute(f"pack {pack.ref} has no period {code}", pack=str(pack.ref), code=code)
+    return RuleResult(add_days(anchor, rule.days), rule.code)
+
+
 _Rule = TypeVar("_Rule", SigningRule, StartRule)
 
 
@@ -208,7 +217,8 @@ def start_date(
     """The contract start (brief §6.3): term start, month of application or month after it.
 
     Month-of-application starts are clamped to the contract type's term start (an application
-    in 2026 for a 2027 contract starts on 1 January 2027). A no-retroactive rule moves a start
+    in 2026 for a 2027 contract starts on 1 January 2027), then to the rule's ``not_before`` (a
+    2027 round offer of a 2026-2027 contract starts in 2027). A no-retroactive rule moves a start
     before the offer date to the first of the month after the offer.
     """
     rule = _pick(pack.pack.start_rules, route, contract_type.code)
@@ -229,6 +239,8 @@ def start_date(
         start = first_of_next_month(anchor)
     if term_start is not None and start < term_start:
         start = term_start
+    if rule.not_before is not None and start < rule.not_before:
+        start = rule.not_before
     if rule.no_retroactive and start < offered_on:
         start = first_of_next_month(offered_on)
     return RuleResult(start, rule.code)

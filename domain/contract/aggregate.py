@@ -1,0 +1,488 @@
+"""The Contract aggregate: offer, signature and the life of a signed contract (brief §4.3).
+
+Every public method decides (time only through ``at``, every rule checked, values computed) and
+then calls one private ``@event`` method that only assigns, so old histories replay after a rule
+tightens. "Active", expiry, the end of the term and a dated termination are read from the
+calendar by ``status_on``; the timers that record ``OfferExpired`` and ``Ended`` keep the stream
+tidy but are never a condition for correctness (brief §4.5).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from care_contracts.domain.application.approval import ApprovedAssessment, ProviderDetails
+from care_contracts.domain.contract.errors import (
+    AmendmentOutsideTerm,
+    ContractNotActive,
+    ContractNotInForce,
+    ContractNotLive,
+    ContractNotOpenForSigning,
+    ContractNotSuspended,
+    ContractNotTerminable,
+    FactDateInFuture,
+    NotATerminationGround,
+    OfferLapsed,
+    OfferNotOpen,
+    RetroactiveTermination,
+    RunningContractNeedsNoApproval,
+    SigningDeadlineExtensionNotAllowed,
+    SigningDeadlineExtensionNotLater,
+    SigningWindowClosed,
+    SigningWindowStillOpen,
+    TariffAnnexAlreadyIssued,
+    TariffAnnexOutsideTerm,
+    TerminationAfterTermEnd,
+    TermNotOver,
+    VecozoReferenceRequired,
+)
+from care_contracts.domain.contract.guards import require_grounds, require_text
+from care_contracts.domain.contract.offering import decide_offer, require_same_pack
+from care_contracts.domain.contract.status import ContractStatus, TerminationInitiator
+from care_contracts.domain.contract.views import ContractView
+from care_contracts.domain.dates import local_date
+from care_contracts.domain.identity import natural_id
+from care_contracts.domain.policy.catalog import ResolvedPack
+from care_contracts.domain.policy.errors import PolicyPackMismatch
+from care_contracts.domain.policy.model import Route
+from care_contracts.domain.values import AgbCode, KvkNumber, Postcode
+
+__all__ = ["Contract"]
+
+_T = "contracting.contract."
+_LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
+_IN_FORCE = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
+
+
+class Contract(ContractView, Aggregate):
+    """One insurer's contract with one provider for one care type and year (brief §4.3)."""
+
+    TOPIC = "contracting.contract.v1"
+
+    class Created(Aggregate.Created):
+        # eventsourcing re-declares its base "created" event on every aggregate and, with
+        # explicit topics, needs one for it; a contract is only ever created by ``Offered``.
+        TOPIC = "contracting.contract.created.v1"
+
+    @staticmethod
+    def create_id(
+        application_id: UUID | None,
+        insurer: str,
+        agb_enterprise: AgbCode,
+        pack_id: str,
+        sub_type: str | None,
+    ) -> UUID:
+        """One contract per approved application; a running one per provider × pack × sub-type."""
+        if application_id is not None:
+            return natural_id("contract", application_id)
+        return natural_id("contract", "running", insurer, agb_enterprise, pack_id, sub_type or "")
+
+    # --- offering -------------------------------------------------------------------------------
+
+    @classmethod
+    def offer(
+        cls,
+        *,
+        approval: ApprovedAssessment,
+        pack: ResolvedPack,
+        at: datetime,
+        received_on: date | None = None,
+        ends_on: date | None = None,
+        excluded_services: tuple[str, ...] = (),
+        exclusion_reason: str | None = None,
+    ) -> Contract:
+        """Offer the approved contract type under the pack version in force (brief §4.1, §4.3)."""
+        if approval.route is Route.RUNNING_CONTRACT:
+            raise RunningContractNeedsNoApproval(
+                "a running contract is offered with offer_running_contract",
+                application_id=approval.application_id,
+            )
+        require_same_pack(pack, approval.pack)
+        fields = decide_offer(
+            pack,
+            application_id=approval.application_id,
+            provider=approval.provider,
+            route=Route(approval.route),
+            contract_type=approval.contract_type,
+            sub_type=approval.sub_type,
+            application_date=approval.application_date,
+            offered_on=local_date(at),
+            received_on=received_on,
+            ends_on=ends_on,
+            excluded_services=excluded_services,
+            exclusion_reason=exclusion_reason,
+        )
+        return cls(**fields, timestamp=at)
+
+    @classmethod
+    def offer_running_contract(
+        cls,
+        *,
+        provider: ProviderDetails,
+        sub_type: str | None,
+        contract_type: str,
+        pack: ResolvedPack,
+        at: datetime,
+        ends_on: date | None = None,
+        received_on: date | None = None,
+    ) -> Contract:
+        """A continuing multi-year contract, offered without an application (004 §2.6)."""
+        fields = decide_offer(
+            pack,
+            application_id=None,
+            provider=provider,
+            route=Route.RUNNING_CONTRACT,
+            contract_type=contract_type,
+            sub_type=sub_type,
+            application_date=None,
+            offered_on=local_date(at),
+            received_on=received_on,
+            ends_on=ends_on,
+        )
+        return cls(**fields, timestamp=at)
+
+    @event("Offered", topic=_T + "offered.v1")
+    def __init__(
+        self,
+        *,
+        application_id: UUID | None,
+        provider_name: str,
+        agb_enterprise: AgbCode,
+        agb_establishments: tuple[AgbCode, ...],
+        kvk: KvkNumber,
+        city: str,
+        postcode: Postcode,
+        insurer: str,
+        year: int,
+        care_type: str,
+        sub_type: str | None,
+        contract_type: str,
+        carries_ceiling: bool,
+        route: Route,
+        starts_on: date,
+        ends_on: date,
+        excluded_services: tuple[str, ...],
+        exclusion_reason: str | None,
+        signing_deadline: date,
+        signing_rule: str,
+        offered_on: date,
+        received_on: date,
+        pack_id: str,
+        pack_version: str,
+        rules: tuple[str, ...],
+        listed: bool,
+        publish_from: date | None,
+        timestamp: datetime,
+    ) -> None:
+        self.application_id = application_id
+        self.provider_name = provider_name
+        self.agb_enterprise = agb_enterprise
+        self.agb_establishments = agb_establishments
+        self.kvk = kvk
+        self.city = city
+        self.postcode = postcode
+        self.insurer = insurer
+        self.year = year
+        self.care_type = care_type
+        self.sub_type = sub_type
+        self.contract_type = contract_type
+        self.carries_ceiling = carries_ceiling
+        self.route = route
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self.excluded_services = excluded_services
+        self.exclusion_reason = exclusion_reason
+        self.signing_deadline = signing_deadline
+        self.signing_rule = signing_rule
+        self.offered_on = offered_on
+        self.received_on = received_on
+        self.pack_id = pack_id
+        self.pack_version = pack_version
+        self.rules = rules
+        self.listed = listed
+        self.publish_from = publish_from
+        self.status = ContractStatus.OFFERED
+        self.signed_at = None
+        self.signed_on = None
+        self.vecozo_ref: str | None = None
+        self.termination_effective_on = None
+        self.status_before_termination = None
+        self.termination_grounds: tuple[str, ...] = ()
+        self.tariff_annexes: tuple[str, ...] = ()
+
+    # --- answering the offer --------------------------------------------------------------------
+
+    def sign(self, *, at: datetime, vecozo_ref: str) -> None:
+        """Sign an open offer on or before its deadline, local date inclusive (brief §6.1-6.2)."""
+        if self.status is not ContractStatus.OFFERED:
+            raise ContractNotOpenForSigning(
+                f"the contract is {self.status}", contract_id=self.id, status=self.status
+            )
+        signed_on = local_date(at)
+        if signed_on > self.signing_deadline:
+            raise SigningWindowClosed(
+                f"signing closed on {self.signing_deadline.isoformat()} ({self.signing_rule})",
+                contract_id=self.id,
+                deadline=self.signing_deadline,
+                rule=self.signing_rule,
+                at=at,
+            )
+        if not vecozo_ref.strip():
+            raise VecozoReferenceRequired("a signature carries its VECOZO reference")
+        self._signed(signed_at=at, signed_on=signed_on, vecozo_ref=vecozo_ref.strip(), timestamp=at)
+
+    @event("Signed", topic=_T + "signed.v1")
+    def _signed(
+        self, *, signed_at: datetime, signed_on: date, vecozo_ref: str, timestamp: datetime
+    ) -> None:
+        self.status = ContractStatus.SIGNED
+        self.signed_at = signed_at
+        self.signed_on = signed_on
+        self.vecozo_ref = vecozo_ref
+
+    def decline(self, *, at: datetime, reason: str | None = None) -> None:
+        """The provider declines an open offer (brief §4.3; 004 §2.6)."""
+        self._require_open_offer(at)
+        self._offer_declined(reason=(reason or "").strip() or None, timestamp=at)
+
+    @event("OfferDeclined", topic=_T + "offer_declined.v1")
+    def _offer_declined(self, *, reason: str | None, timestamp: datetime) -> None:
+        self.status = ContractStatus.DECLINED
+
+    def withdraw_offer(self, *, at: datetime, reason: str) -> None:
+        """Withdraw an open offer on an integrity finding or at discretion (000 §3.2; 001 §5.4)."""
+        self._require_open_offer(at)
+        text = require_text(reason, "reason", "a withdrawn offer says why")
+        self._offer_withdrawn(reason=text, timestamp=at)
+
+    @event("OfferWithdrawn", topic=_T + "offer_withdrawn.v1")
+    def _offer_withdrawn(self, *, reason: str, timestamp: datetime) -> None:
+        self.status = ContractStatus.WITHDRAWN
+
+    def expire(self, *, at: datetime) -> None:
+        """An unsigned offer lapses after its signing deadline (brief §4.3, §4.5)."""
+        if self.status is not ContractStatus.OFFERED:
+            raise OfferNotOpen(f"the contract is {self.status}", status=self.status)
+        if local_date(at) <= self.signing_deadline:
+            raise SigningWindowStillOpen(
+                f"signing is open until {self.signing_deadline.isoformat()}",
+                deadline=self.signing_deadline,
+                at=at,
+            )
+        self._offer_expired(deadline=self.signing_deadline, rule=self.signing_rule, timestamp=at)
+
+    @event("OfferExpired", topic=_T + "offer_expired.v1")
+    def _offer_expired(self, *, deadline: date, rule: str, timestamp: datetime) -> None:
+        self.status = ContractStatus.EXPIRED
+
+    def extend_signing_deadline(
+        self, *, at: datetime, until: date, motivation: str, allowed: bool
+    ) -> None:
+        """ASSUMPTION, off by default: ``allowed`` comes from configuration (brief §4.3, §13.9)."""
+        self._require_open_offer(at)
+        if not allowed:
+            raise SigningDeadlineExtensionNotAllowed(
+                "extending signing deadlines is not enabled", rule=self.signing_rule
+            )
+        text = require_text(motivation, "motivation", "an extension is always motivated")
+        if until <= self.signing_deadline:
+            raise SigningDeadlineExtensionNotLater(
+                f"{until.isoformat()} is not after {self.signing_deadline.isoformat()}",
+                deadline=self.signing_deadline,
+                until=until,
+            )
+        self._signing_deadline_extended(
+            previous=self.signing_deadline, until=until, motivation=text, timestamp=at
+        )
+
+    @event("SigningDeadlineExtended", topic=_T + "signing_deadline_extended.v1")
+    def _signing_deadline_extended(
+        self, *, previous: date, until: date, motivation: str, timestamp: datetime
+    ) -> None:
+        self.signing_deadline = until
+
+    def _require_open_offer(self, at: datetime) -> None:
+        if self.status is not ContractStatus.OFFERED:
+            raise OfferNotOpen(f"the contract is {self.status}", status=self.status)
+        if local_date(at) > self.signing_deadline:
+            raise OfferLapsed(
+                f"signing closed on {self.signing_deadline.isoformat()}; the offer can only expire",
+                deadline=self.signing_deadline,
+                at=at,
+            )
+
+    # --- the signed contract --------------------------------------------------------------------
+
+    def standing(self, day: date) -> ContractStatus:
+        """What commands decide by: ``status_on``, but a recorded termination counts at once."""
+        if self.status is ContractStatus.TERMINATED:
+            return ContractStatus.TERMINATED
+        return self.status_on(day)
+
+    def suspend(self, *, at: datetime, grounds: tuple[str, ...]) -> None:
+        """Integrity findings may suspend an active contract's obligations (000 §3.2)."""
+        standing = self.standing(local_date(at))
+        if standing is not ContractStatus.ACTIVE:
+            raise ContractNotActive(f"the contract is {standing}", status=standing)
+        codes = require_grounds(grounds, "a suspension names its grounds")
+        self._suspended(grounds=codes, timestamp=at)
+
+    @event("Suspended", topic=_T + "suspended.v1")
+    def _suspended(self, *, grounds: tuple[str, ...], timestamp: datetime) -> None:
+        self.status = ContractStatus.SUSPENDED
+
+    def lift_suspension(self, *, at: datetime, motivation: str) -> None:
+        """The officer lifts a suspension; the contract is active again (brief §4.3)."""
+        if self.status is not ContractStatus.SUSPENDED:
+            raise ContractNotSuspended(f"the contract is {self.status}", status=self.status)
+        text = require_text(motivation, "motivation", "lifting a suspension is motivated")
+        self._suspension_lifted(motivation=text, timestamp=at)
+
+    @event("SuspensionLifted", topic=_T + "suspension_lifted.v1")
+    def _suspension_lifted(self, *, motivation: str, timestamp: datetime) -> None:
+        self.status = ContractStatus.SIGNED
+
+    def terminate(
+        self,
+        *,
+        at: datetime,
+        grounds: tuple[str, ...],
+        effective_on: date,
+        initiated_by: TerminationInitiator,
+    ) -> None:
+        """End a signed, active or suspended contract early, from ``effective_on`` (000 §2.2, §3.2).
+
+        ``effective_on`` is the first day without a contract. ASSUMPTION: never before the day of
+        the decision (dissolution has no retroactive effect, BW 6:269) nor after the term.
+        """
+        today = local_date(at)
+        standing = self.standing(today)
+        if standing not in _LIVE:
+            raise ContractNotTerminable(f"the contract is {standing}", status=standing)
+        codes = require_grounds(grounds, "a termination names its grounds")
+        if effective_on < today:
+            raise RetroactiveTermination(
+                f"{effective_on.isoformat()} is before {today.isoformat()}",
+                effective_on=effective_on,
+                decided_on=today,
+            )
+        if effective_on > self.ends_on:
+            raise TerminationAfterTermEnd(
+                f"the term ends on {self.ends_on.isoformat()}",
+                effective_on=effective_on,
+                ends_on=self.ends_on,
+            )
+        self._terminated(
+            grounds=codes, effective_on=effective_on, initiated_by=initiated_by, timestamp=at
+        )
+
+    @event("Terminated", topic=_T + "terminated.v1")
+    def _terminated(
+        self,
+        *,
+        grounds: tuple[str, ...],
+        effective_on: date,
+        initiated_by: TerminationInitiator,
+        timestamp: datetime,
+    ) -> None:
+        self.status_before_termination = self.status
+        self.status = ContractStatus.TERMINATED
+        self.termination_effective_on = effective_on
+
+    def establish_termination_ground(
+        self, *, at: datetime, pack: ResolvedPack, code: str, fact_date: date, evidence: str
+    ) -> None:
+        """An exclusion ground found on a live contract is a termination ground (000 §2.2).
+
+        Recorded only: terminating is the officer's separate decision (ASSUMPTION, brief §4.3).
+        """
+        today = local_date(at)
+        if pack.ref != self.pack:
+            raise PolicyPackMismatch(
+                f"the contract is pinned to {self.pack}; the command names {pack.ref}",
+                pinned=str(self.pack),
+                named=str(pack.ref),
+            )
+        standing = self.standing(today)
+        if standing not in _LIVE:
+            raise ContractNotLive(f"the contract is {standing}", status=standing)
+        ground = pack.exclusion_ground(code)
+        if ground is None or not ground.termination_ground:
+            raise NotATerminationGround(f"{code} is not a termination ground of {pack.ref}")
+        if fact_date > today:
+            raise FactDateInFuture(f"{fact_date.isoformat()} is after {today.isoformat()}")
+        text = require_text(evidence, "evidence", "a termination ground carries its evidence")
+        self._termination_ground_established(
+            code=ground.code,
+            fact_date=fact_date,
+            evidence=text,
+            pack_id=self.pack_id,
+            pack_version=self.pack_version,
+            rules=(ground.code,),
+            timestamp=at,
+        )
+
+    @event("TerminationGroundEstablished", topic=_T + "termination_ground_established.v1")
+    def _termination_ground_established(
+        self,
+        *,
+        code: str,
+        fact_date: date,
+        evidence: str,
+        pack_id: str,
+        pack_version: str,
+        rules: tuple[str, ...],
+        timestamp: datetime,
+    ) -> None:
+        self.termination_grounds = (*self.termination_grounds, code)
+
+    def end(self, *, at: datetime) -> None:
+        """The contract ends after the last day of its term (brief §4.3, §9)."""
+        if self.status is not ContractStatus.SIGNED:
+            raise ContractNotInForce(f"the contract is {self.status}", status=self.status)
+        if local_date(at) <= self.ends_on:
+            raise TermNotOver(f"the term runs until {self.ends_on.isoformat()}")
+        self._ended(ends_on=self.ends_on, timestamp=at)
+
+    @event("Ended", topic=_T + "ended.v1")
+    def _ended(self, *, ends_on: date, timestamp: datetime) -> None:
+        self.status = ContractStatus.ENDED
+
+    def amend(self, *, at: datetime, description: str, effective_on: date) -> None:
+        """Amend a signed or active contract within its term (003 §4.2-4.3; 004 §2.6)."""
+        self._require_in_force(local_date(at))
+        text = require_text(description, "description", "an amendment says what changes")
+        if not self.starts_on <= effective_on <= self.ends_on:
+            raise AmendmentOutsideTerm(
+                f"{effective_on.isoformat()} is outside the term", effective_on=effective_on
+            )
+        self._amended(description=text, effective_on=effective_on, timestamp=at)
+
+    @event("Amended", topic=_T + "amended.v1")
+    def _amended(self, *, description: str, effective_on: date, timestamp: datetime) -> None:
+        pass
+
+    def issue_tariff_annex(self, *, at: datetime, annex_ref: str, year: int) -> None:
+        """Issue a year's tariff annex to a signed or active contract (004 §2.6)."""
+        today = local_date(at)
+        self._require_in_force(today)
+        ref = require_text(annex_ref, "annex_ref", "a tariff annex has a reference")
+        if not self.starts_on.year <= year <= self.ends_on.year:
+            raise TariffAnnexOutsideTerm(f"the term does not cover {year}", year=year)
+        if ref in self.tariff_annexes:
+            raise TariffAnnexAlreadyIssued(f"annex {ref} was issued already", annex_ref=ref)
+        self._tariff_annex_issued(annex_ref=ref, year=year, issued_on=today, timestamp=at)
+
+    @event("TariffAnnexIssued", topic=_T + "tariff_annex_issued.v1")
+    def _tariff_annex_issued(
+        self, *, annex_ref: str, year: int, issued_on: date, timestamp: datetime
+    ) -> None:
+        self.tariff_annexes = (*self.tariff_annexes, annex_ref)
+
+    def _require_in_force(self, day: date) -> None:
+        standing = self.standing(day)
+        if standing not in _IN_FORCE:
+            raise ContractNotInForce(f"the contract is {standing}", status=standing)

@@ -99,10 +99,10 @@ def _message(error: Any) -> str:
 def load_catalog(directory: Path | None = None) -> PolicyCatalog:
     """Every pack in ``directory`` (default: the packaged pack files) as one checked catalog."""
     root: Path | Traversable = directory if directory is not None else resources.files(PACKAGE)
-    files = sorted(_pack_files(root), key=lambda f: f.name)
+    files = sorted(_pack_files(root, ""), key=lambda named: named[0])
     if not files:
         raise PackFileError(f"{root}: no pack files (*.toml)", file=str(root))
-    packs = [(file.name, load_pack_file(file)) for file in files]
+    packs = [(name, load_pack_file(file)) for name, file in files]
     return catalog_of(packs)
 
 
@@ -123,8 +123,9 @@ def catalog_of(packs: Iterable[tuple[str, PolicyPack]]) -> PolicyCatalog:
     try:
         return PolicyCatalog(loaded)
     except PolicyCatalogError as exc:
-        named = [file for ref, file in by_ref.items() if f"pack {ref}" in str(exc)]
-        pack_id = named[0].split("@", 1)[0] if named else None
+        refs = [ref for ref in by_ref if f"pack {ref}" in str(exc)]
+        named = [by_ref[ref] for ref in refs]
+        pack_id = refs[0].split("@", 1)[0] if refs else None
         raise PackFileError(
             f"{', '.join(named) or 'pack files'}: {exc}",
             file=", ".join(named),
@@ -132,9 +133,12 @@ def catalog_of(packs: Iterable[tuple[str, PolicyPack]]) -> PolicyCatalog:
         ) from exc
 
 
-def _pack_files(root: Path | Traversable) -> Iterator[Path | Traversable]:
-    for entry in root.iterdir():
+def _pack_files(
+    folder: Path | Traversable, prefix: str
+) -> Iterator[tuple[str, Path | Traversable]]:
+    """Every ``*.toml`` below ``folder``, with its path relative to the pack root."""
+    for entry in folder.iterdir():
         if entry.is_dir():
-            yield from _pack_files(entry)
+            yield from _pack_files(entry, f"{prefix}{entry.name}/")
         elif entry.name.endswith(".toml"):
-            yield entry
+            yield f"{prefix}{entry.name}", entry

@@ -32,7 +32,11 @@ CARESQ = "cqtest-2027-pharmacy"
 _TEST_NAMESPACE = UUID("0d7b0c8e-54c1-4d8e-9a55-2f0f1c3a9b10")
 
 
-def caresq_pack(version: str = "1.0", valid_from: date = date(2026, 4, 1)) -> PolicyPack:
+def caresq_pack(
+    version: str = "1.0",
+    valid_from: date = date(2026, 4, 1),
+    care_finder: CareFinderPolicy | None = None,
+) -> PolicyPack:
     """Caresq pharmacy as the brief reads it: explicit end dates, offer + 28 days outside the
     round, 7 November 2026 in the round, month after application and never retroactive."""
     term = Term(start=date(2027, 1, 1))
@@ -124,7 +128,7 @@ def caresq_pack(version: str = "1.0", valid_from: date = date(2026, 4, 1)) -> Po
             received_until=date(2027, 12, 31),
             window_rule="CQ-FARM-APPLICATION-WINDOW",
         ),
-        care_finder=CareFinderPolicy(listed=True, publish_from=date(2026, 11, 12)),
+        care_finder=care_finder or CareFinderPolicy(listed=True, publish_from=date(2026, 11, 12)),
     )
 
 

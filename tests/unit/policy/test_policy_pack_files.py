@@ -1,4 +1,4 @@
-"""The packaged policy packs load, resolve their parents and are selected by insurer, year and date."""
+"""The packaged policy packs load, resolve their parents and are selected by date."""
 
 from __future__ import annotations
 

@@ -150,7 +150,8 @@ def test_a_duplicate_rule_code_is_named(tmp_path: Path) -> None:
     path = _write(tmp_path, "zz-2027-msz@1.1.toml", text)
     with pytest.raises(
         PackFileError,
-        match=r"^zz-2027-msz@1\.1\.toml: pack zz-2027-msz: duplicate rule codes: ZZ-MSZ-SIGN-ANNUAL",
+        match=r"^zz-2027-msz@1\.1\.toml: pack zz-2027-msz: duplicate rule codes: "
+        r"ZZ-MSZ-SIGN-ANNUAL",
     ):
         load_pack_file(path)
 

@@ -1,8 +1,8 @@
-"""Builders for the revenue-ceiling tests: Z&Z MSZ and GZSP packs, contract facts, ceilings, frames.
+"""Builders for the revenue-ceiling tests: contract facts, ceilings and frames on the real packs.
 
-The packs mirror the ceiling sections of ``zz-2027-msz@1.1`` and ``zz-2027-gzsp@1.0`` (brief §10):
-notice by 1 October 2027, decision by 31 March 2028 (MSZ) or 1 November 2027 (GZSP). Tests read
-rule and ground codes from the pack they use, never from literals.
+``zz-2027-msz@1.1`` and ``zz-2027-gzsp@1.0`` (the session ``catalog``) carry the ceiling policy of
+brief §10: notice by 1 October 2027, decision by 31 March 2028 (MSZ) or 1 November 2027 (GZSP).
+Tests read rule and ground codes from the pack they use, never from literals.
 """
 
 from __future__ import annotations
@@ -16,16 +16,7 @@ from care_contracts.domain.ceiling.ceiling import RevenueCeiling
 from care_contracts.domain.ceiling.frame import FinancialFrame
 from care_contracts.domain.contract.facts import ContractFacts
 from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
-from care_contracts.domain.policy.model import (
-    ApplicationPolicy,
-    CeilingGround,
-    CeilingPolicy,
-    ContractTypeSpec,
-    PackRef,
-    PolicyPack,
-    Route,
-    Term,
-)
+from care_contracts.domain.policy.model import PackRef
 from care_contracts.domain.values import Money
 
 # The contract was signed on 5 November 2026 (before the 11 November signing deadline).
@@ -38,76 +29,14 @@ FRAME = Money.euros(200_000)
 _IDS = UUID("0b6f3f0e-7b0a-4e0c-9a53-2f1d9d1f0a01")
 
 
-def _pack(care_type: str, version: str, decision_deadline: date) -> PolicyPack:
-    upper = care_type.upper()
-
-    def ct(kind: str, carries: bool) -> ContractTypeSpec:
-        return ContractTypeSpec(
-            code=f"ZZ-{upper}-CT-{kind}",
-            title=f"{kind.lower()} contract",
-            negotiated=carries,
-            term=Term(start=date(2027, 1, 1), end=date(2027, 12, 31)),
-            carries_ceiling=carries,
-            routes=(Route.ANNUAL_ROUND,),
-        )
-
-    return PolicyPack(
-        id=f"zz-2027-{care_type}",
-        version=version,
-        valid_from=date(2026, 4, 1),
-        title=f"Z&Z {upper} 2027 (test pack)",
-        insurer="zorg-en-zekerheid",
-        insurer_name="Zorg en Zekerheid",
-        year=2027,
-        care_type=care_type,
-        document="test pack mirroring the brief's ceiling section",
-        contract_types=(ct("STANDARD", False), ct("MAATWERK", True)),
-        application=ApplicationPolicy(
-            channel="web_form",
-            address="https://www.zorgenzekerheid.nl",
-            received_from=date(2026, 1, 1),
-            received_until=date(2027, 12, 31),
-            window_rule=f"ZZ-{upper}-APPLICATION-WINDOW",
-        ),
-        ceiling=CeilingPolicy(
-            notice_rule=f"ZZ-{upper}-CEILING-NOTICE",
-            notice_deadline=date(2027, 10, 1),
-            notice_channel=f"zorginkoop.{care_type}@zorgenzekerheid.nl",
-            decision_rule=f"ZZ-{upper}-CEILING-DECISION",
-            decision_deadline=decision_deadline,
-            increase_only=True,
-            frame_rule=f"ZZ-{upper}-CEILING-FRAME",
-            ground_rule=f"ZZ-{upper}-CEILING-GROUND-REQUIRED",
-            grounds=(
-                CeilingGround(code=f"ZZ-{upper}-CEILING-GROUND-GROWTH", title="growth"),
-                CeilingGround(
-                    code=f"ZZ-{upper}-CEILING-GROUND-UNFORESEEN",
-                    title="unforeseen after signing",
-                    occurred_after_signing=True,
-                ),
-            ),
-        ),
-    )
-
-
-@pytest.fixture(scope="session")
-def ceiling_catalog() -> PolicyCatalog:
-    return PolicyCatalog(
-        [
-            _pack("msz", "1.1", date(2028, 3, 31)),
-            _pack("gzsp", "1.0", date(2027, 11, 1)),
-        ]
-    )
+@pytest.fixture
+def msz(catalog: PolicyCatalog) -> ResolvedPack:
+    return catalog.get(PackRef(id="zz-2027-msz", version="1.1"))
 
 
 @pytest.fixture
-def msz(ceiling_catalog: PolicyCatalog) -> ResolvedPack:
-    return ceiling_catalog.get(PackRef(id="zz-2027-msz", version="1.1"))
-
-
-@pytest.fixture
-def gzsp(ceiling_catalog: PolicyCatalog) -> ResolvedPack:
-    return ceiling_catalog.get(PackRef(id="zz-2027-gzsp", version="1.0"))
+def gzsp(catalog: PolicyCatalog) -> ResolvedPack:
+    return catalog.get(PackRef(id="zz-2027-gzsp", version="1.0"))
 
 
 def _ceiling_carrying_type(pack: ResolvedPack) -> str:

@@ -14,13 +14,15 @@ from care_contracts.domain.ceiling.errors import (
     CeilingYearOutsideContract,
     ContractNotLive,
     ContractNotSigned,
+    NoCeilingPolicy,
 )
 from care_contracts.domain.ceiling.outcomes import CeilingStatus
 from care_contracts.domain.contract.facts import ContractFacts
 from care_contracts.domain.errors import RuleViolations
 from care_contracts.domain.identity import natural_id
-from care_contracts.domain.policy.catalog import ResolvedPack
+from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
 from care_contracts.domain.policy.errors import PolicyPackMismatch
+from care_contracts.domain.policy.model import PackRef
 from care_contracts.domain.values import Money
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -56,7 +58,9 @@ def test_the_ceiling_id_follows_from_contract_and_year(
 def test_a_contract_type_without_a_ceiling_cannot_get_one(
     msz: ResolvedPack, contract: ContractFacts
 ) -> None:
-    standard = next(c.code for c in msz.pack.contract_types if not c.carries_ceiling)
+    standard = next(
+        c.code for c in msz.pack.contract_types if c.offerable and not c.carries_ceiling
+    )
     facts = replace(contract, contract_type=standard, carries_ceiling=False)
 
     with pytest.raises(CeilingNotCarried) as refused:
@@ -107,3 +111,14 @@ def test_every_broken_agreement_rule_is_reported_at_once(
         CeilingYearOutsideContract.code,
         CeilingAmountNotPositive.code,
     }
+
+
+def test_a_pack_without_a_ceiling_policy_has_no_ceilings(
+    catalog: PolicyCatalog, contract: ContractFacts
+) -> None:
+    mdz = catalog.get(PackRef(id="zz-2027-multidisciplinary", version="1.0"))
+    assert mdz.pack.ceiling is None
+    facts = replace(contract, pack=mdz.ref, contract_type=mdz.pack.contract_types[0].code)
+
+    with pytest.raises(NoCeilingPolicy):
+        RevenueCeiling.agree(contract=facts, pack=mdz, year=2027, amount=AMOUNT, at=AT)

@@ -209,9 +209,9 @@ def _check_history(world: World) -> None:
 @settings(max_examples=100, deadline=None)
 @given(script=scripts())
 def test_random_command_sequences_keep_every_rule(
-    ceiling_catalog: PolicyCatalog, script: list[tuple[Any, ...]]
+    catalog: PolicyCatalog, script: list[tuple[Any, ...]]
 ) -> None:
-    pack = ceiling_catalog.get(PackRef(id="zz-2027-msz", version="1.1"))
+    pack = catalog.get(PackRef(id="zz-2027-msz", version="1.1"))
     agreed = tuple(
         RevenueCeiling.agree(
             contract=_facts(pack, UUID(int=n)), pack=pack, year=2027, amount=CEILING, at=SIGNED_AT

@@ -56,8 +56,8 @@ class RevenueCeiling(Aggregate):
     TOPIC = "contracting.revenue_ceiling.v1"
 
     class Created(Aggregate.Created):
-        # eventsourcing requires an explicit topic on the inherited base "created" class too;
-        # only its subclass ``Agreed`` is ever recorded.
+        # Never recorded (the created event is ``Agreed``), but eventsourcing redefines the
+        # inherited base "created" class on every aggregate and requires an explicit topic on it.
         TOPIC = "contracting.revenue_ceiling.created.v1"
 
     @staticmethod

@@ -37,8 +37,8 @@ class FinancialFrame(Aggregate):
     TOPIC = "contracting.financial_frame.v1"
 
     class Created(Aggregate.Created):
-        # eventsourcing requires an explicit topic on the inherited base "created" class too;
-        # only its subclass ``Opened`` is ever recorded.
+        # Never recorded (the created event is ``Opened``), but eventsourcing redefines the
+        # inherited base "created" class on every aggregate and requires an explicit topic on it.
         TOPIC = "contracting.financial_frame.created.v1"
 
     @staticmethod

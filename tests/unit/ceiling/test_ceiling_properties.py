@@ -201,8 +201,7 @@ def _check_history(world: World) -> None:
                 assert e.new > e.old
                 assert e.new - e.old <= e.frame_remaining_before
                 assert not e.late or bool(e.late_reason)
-            if not isinstance(e, RevenueCeiling.Created):
-                assert e.rules
+            assert e.rules
             assert (e.pack_id, e.pack_version) == (world.pack.ref.id, world.pack.ref.version)
 
 

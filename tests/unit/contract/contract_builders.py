@@ -1,8 +1,8 @@
 """Contract test builders: approvals made directly, offers through ``Contract.offer``.
 
-The Z&Z packs come from the real pack files (the session ``catalog`` fixture). ``cqtest-*`` is a
-small Caresq-shaped pack built here (brief §5.5, §6.2-6.3, §9) for the Caresq rules and for edge
-cases the real packs do not have: a type without a term end and a running-contract route.
+The worked examples run on the real pack files (the session ``catalog`` fixture). ``cqtest-*`` is
+a small Caresq-shaped pack built here (brief §5.5, §6.2-6.3, §9) for what the real packs do not
+have: an offerable running contract, several versions of one pack, other care-finder settings.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from care_contracts.domain.policy.model import (
     ApplicationPolicy,
     CareFinderPolicy,
     ContractTypeSpec,
-    ExclusionGround,
     PolicyPack,
     Route,
     SigningRule,
@@ -29,6 +28,7 @@ from care_contracts.domain.policy.model import (
 from care_contracts.domain.values import AgbCode, KvkNumber, Postcode
 
 CARESQ = "cqtest-2027-pharmacy"
+CQ_PHARMACY = "cq-2027-pharmacy"
 _TEST_NAMESPACE = UUID("0d7b0c8e-54c1-4d8e-9a55-2f0f1c3a9b10")
 
 
@@ -51,14 +51,6 @@ def caresq_pack(
         care_type="pharmacy",
         document="004",
         sub_types=(),
-        exclusion_grounds=(
-            ExclusionGround(code="CQ-EXCL-FRAUD", title="Fraud suspicion"),
-            ExclusionGround(
-                code="CQ-EXCL-BENCHMARK",
-                title="Data benchmark",
-                termination_ground=False,
-            ),
-        ),
         contract_types=(
             ContractTypeSpec(
                 code="CQ-FARM-CT-BASIS",
@@ -196,10 +188,17 @@ class ContractBuilder:
         return self.offer(approval, at=at, **terms)
 
     def caresq_application(
-        self, *, applied: date, at: datetime, ends_on: date = date(2029, 12, 31), **terms: Any
+        self,
+        *,
+        applied: date,
+        at: datetime,
+        ends_on: date = date(2029, 12, 31),
+        pack_id: str = CQ_PHARMACY,
+        **terms: Any,
     ) -> Contract:
+        """A Caresq basis pharmacy contract by the application route, ending as the offer says."""
         approval = self.approval(
-            CARESQ,
+            pack_id,
             route=Route.APPLICATION,
             contract_type="CQ-FARM-CT-BASIS",
             application_date=applied,

@@ -12,7 +12,7 @@ from care_contracts.domain.dates import AMSTERDAM
 from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.domain.policy.model import CareFinderPolicy
 
-from .contract_builders import ContractBuilder, caresq_pack
+from .contract_builders import CARESQ, ContractBuilder, caresq_pack
 
 PUBLICATION = date(2026, 11, 12)
 
@@ -98,7 +98,7 @@ def test_a_contract_is_hidden_after_the_last_day_of_its_term(signed: Contract) -
 def test_a_care_type_the_pack_does_not_list_is_never_shown() -> None:
     unlisted = caresq_pack(care_finder=CareFinderPolicy(listed=False))
     contract = ContractBuilder(PolicyCatalog([unlisted])).caresq_application(
-        applied=date(2027, 3, 17), at=_at(2027, 3, 25)
+        applied=date(2027, 3, 17), at=_at(2027, 3, 25), pack_id=CARESQ
     )
     contract.sign(at=_at(2027, 3, 26), vecozo_ref="VZ-1")
 
@@ -111,7 +111,7 @@ def test_a_later_pack_version_does_not_move_an_existing_contract_publication() -
         [caresq_pack("1.0"), caresq_pack("1.1", date(2027, 4, 1), care_finder=later)]
     )
     contract = ContractBuilder(catalog).caresq_application(
-        applied=date(2027, 3, 17), at=_at(2027, 3, 25)
+        applied=date(2027, 3, 17), at=_at(2027, 3, 25), pack_id=CARESQ
     )
     contract.sign(at=_at(2027, 3, 26), vecozo_ref="VZ-1")
 

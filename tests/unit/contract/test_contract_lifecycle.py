@@ -266,7 +266,7 @@ def test_a_code_that_is_no_termination_ground_is_refused(contracts: ContractBuil
     contract.collect_events()
     pack = contracts.catalog.get(contract.pack)
 
-    for code in ("CQ-EXCL-BENCHMARK", "CQ-EXCL-UNKNOWN"):
+    for code in ("CQ-EXCL-DATA-BENCHMARK", "CQ-EXCL-UNKNOWN"):
         with pytest.raises(NotATerminationGround):
             contract.establish_termination_ground(
                 at=_at(2027, 5, 1), pack=pack, code=code, fact_date=date(2027, 4, 1), evidence="x"

@@ -30,7 +30,7 @@ from care_contracts.domain.policy.errors import (
 )
 from care_contracts.domain.policy.model import Route
 
-from .contract_builders import CARESQ, ContractBuilder, caresq_pack, provider
+from .contract_builders import CARESQ, CQ_PHARMACY, ContractBuilder, caresq_pack, provider
 
 
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
@@ -133,6 +133,7 @@ def test_a_caresq_late_application_starts_the_month_after_and_never_before_the_o
 
     contract = contracts.caresq_application(applied=applied, at=at)
 
+    assert contract.pack_id == CQ_PHARMACY
     assert contract.starts_on == start
     assert contract.starts_on >= contract.offered_on
     assert contract.signing_deadline == deadline
@@ -142,7 +143,7 @@ def test_a_caresq_negotiated_offer_signs_four_weeks_after_the_offer(
     contracts: ContractBuilder,
 ) -> None:
     approval = contracts.approval(
-        CARESQ,
+        CQ_PHARMACY,
         route=Route.NEGOTIATED,
         contract_type="CQ-FARM-CT-NEGOTIATED",
         application_date=date(2026, 7, 1),
@@ -261,7 +262,9 @@ def test_the_offer_pins_the_pack_version_in_force_on_the_offer_day() -> None:
         PolicyCatalog([caresq_pack("1.0"), caresq_pack("1.1", valid_from=date(2027, 3, 1))])
     )
 
-    contract = builder.caresq_application(applied=date(2027, 2, 10), at=_at(2027, 3, 5))
+    contract = builder.caresq_application(
+        applied=date(2027, 2, 10), at=_at(2027, 3, 5), pack_id=CARESQ
+    )
 
     assert (
         builder.approval(
@@ -410,7 +413,7 @@ def test_an_explicit_end_before_the_start_is_refused(contracts: ContractBuilder)
     ("pack_id", "contract_type", "sub_type", "last_day", "ends_on"),
     [
         ("zz-2027-msz", "ZZ-MSZ-CT-STANDARD", "edc", date(2026, 11, 11), None),
-        (CARESQ, "CQ-FARM-CT-BASIS", None, date(2026, 11, 7), date(2029, 12, 31)),
+        (CQ_PHARMACY, "CQ-FARM-CT-BASIS", None, date(2026, 11, 7), date(2029, 12, 31)),
     ],
 )
 def test_an_annual_round_offer_after_its_fixed_signing_date_would_be_born_expired(

@@ -69,8 +69,12 @@ class ContractView:
         return self.status_on(day) is ContractStatus.ACTIVE
 
     def is_live(self, day: date) -> bool:
-        """Signed, active or suspended on ``day``; not after termination or the term's end."""
-        return self.status_on(day) in _LIVE
+        """Signed, active or suspended on ``day``; not after termination or the term's end.
+
+        A suspension never outlives the term: the diagram has no suspended → ended step, but a
+        contract past its last day is not live whatever its recorded status.
+        """
+        return self.status_on(day) in _LIVE and day <= self.ends_on
 
     @property
     def pack(self) -> PackRef:

@@ -320,11 +320,15 @@ def test_a_contract_ends_from_local_midnight_after_its_last_day(signed: Contract
     assert signed.status is ContractStatus.ENDED
 
 
-def test_a_suspended_contract_does_not_end_by_the_timer(suspended: Contract) -> None:
+def test_a_suspended_contract_does_not_end_by_the_timer_but_is_not_live_after_its_term(
+    suspended: Contract,
+) -> None:
     with pytest.raises(ContractNotInForce):
         suspended.end(at=_at(2028, 1, 2))
 
     assert suspended.collect_events() == []
+    assert suspended.facts(_at(2027, 12, 31)).live is True
+    assert suspended.facts(_at(2028, 1, 1)).live is False
 
 
 # --- amendments and tariff annexes ------------------------------------------------------------

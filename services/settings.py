@@ -1,0 +1,79 @@
+"""One typed configuration object; the eventsourcing ``env`` is derived from it.
+
+Values come from ``CARE_CONTRACTS_*`` environment variables (or a ``.env`` file). eventsourcing
+reads ``POSTGRES_*`` keys, never a DSN, so the DSN is split here. Tests build ``Settings`` directly
+and never touch ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "eventsourcing_env"]
+
+APP_NAME = "contracting"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CARE_CONTRACTS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="SQLite files and the embedded NATS")
+    postgres_dsn: SecretStr | None = Field(
+        default=None, description="PostgreSQL DSN; when set, the event store lives there"
+    )
+    postgres_schema: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "public"
+    postgres_pool_size: Annotated[int, Field(ge=1)] = 5
+    postgres_lock_timeout_s: Annotated[int, Field(ge=0)] = 5
+    snapshot_interval: Annotated[int, Field(ge=0)] = 100
+    aggregate_cache_size: Annotated[int, Field(ge=0)] = 1000
+    policy_packs_dir: Path | None = None
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.postgres_dsn is not None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "events.sqlite"
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing environment for the contracting store, from typed settings."""
+    env = {
+        "ORIGINATOR_ID_TYPE": "uuid",
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+        "IS_SNAPSHOTTING_ENABLED": "y" if settings.snapshot_interval else "",
+    }
+    if settings.postgres_dsn is None:
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": (
+                "care_contracts.services.store.recorders:ChainedSQLiteApplicationRecorder"
+            ),
+        }
+        return env
+    parts = conninfo_to_dict(settings.postgres_dsn.get_secret_value())
+    env |= {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(parts.get("dbname") or "postgres"),
+        "POSTGRES_HOST": str(parts.get("host") or "127.0.0.1"),
+        "POSTGRES_PORT": str(parts.get("port") or "5432"),
+        "POSTGRES_USER": str(parts.get("user") or "postgres"),
+        "POSTGRES_PASSWORD": str(parts.get("password") or ""),
+        "POSTGRES_SCHEMA": settings.postgres_schema,
+        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout_s),
+        "APPLICATION_RECORDER_TOPIC": (
+            "care_contracts.services.store.recorders:ChainedPostgresApplicationRecorder"
+        ),
+    }
+    return env

@@ -32,6 +32,7 @@ from care_contracts.domain.policy.model import (
     PolicyPack,
     Predicate,
     Requirement,
+    Route,
 )
 
 __all__ = ["PolicyCatalog", "PolicyCatalogError", "ResolvedPack"]
@@ -80,6 +81,17 @@ class ResolvedPack:
         if spec is None or not spec.offerable:
             raise ContractTypeNotInPack(
                 f"pack {self.ref} has no offerable contract type {code}",
+                pack=str(self.ref),
+                contract_type=code,
+            )
+        return spec
+
+    def running_contract_type(self, code: str) -> ContractTypeSpec:
+        """A type that continues as a running contract, offerable or not (brief §4.1, §9)."""
+        spec = next((c for c in self.pack.contract_types if c.code == code), None)
+        if spec is None or Route.RUNNING_CONTRACT not in spec.routes:
+            raise ContractTypeNotInPack(
+                f"pack {self.ref} has no contract type {code} on route running_contract",
                 pack=str(self.ref),
                 contract_type=code,
             )

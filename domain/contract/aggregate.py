@@ -1,5 +1,9 @@
 """The Contract aggregate: offer, signature and the life of a signed contract (brief §4.3).
 
+A contract comes about by an offer (``Offered``, then ``Signed``) or, for a Caresq running
+multi-year contract that gets no new offer (004 §2.6), by one ``RunningContractRegistered`` event
+that creates it signed; from there both are the same signed contract.
+
 Every public method decides (time only through ``at``, every rule checked, values computed) and
 then calls one private ``@event`` method that only assigns, so old histories replay after a rule
 tightens. "Active", expiry, the end of the term and a dated termination are read from the
@@ -10,9 +14,10 @@ tidy but are never a condition for correctness (brief §4.5).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, TAggregate, event
 
 from care_contracts.domain.application.approval import ApprovedAssessment, ProviderDetails
 from care_contracts.domain.contract.errors import (
@@ -40,7 +45,11 @@ from care_contracts.domain.contract.errors import (
     VecozoReferenceRequired,
 )
 from care_contracts.domain.contract.guards import require_grounds, require_text
-from care_contracts.domain.contract.offering import decide_offer, require_same_pack
+from care_contracts.domain.contract.offering import (
+    decide_offer,
+    decide_running_contract,
+    require_same_pack,
+)
 from care_contracts.domain.contract.status import ContractStatus, TerminationInitiator
 from care_contracts.domain.contract.views import ContractView
 from care_contracts.domain.dates import local_date
@@ -64,8 +73,83 @@ class Contract(ContractView, Aggregate):
 
     class Created(Aggregate.Created):
         # eventsourcing re-declares its base "created" event on every aggregate and, with
-        # explicit topics, needs one for it; a contract is only ever created by ``Offered``.
+        # explicit topics, needs one for it; a contract is only ever created by ``Offered`` or
+        # ``RunningContractRegistered``.
         TOPIC = "contracting.contract.created.v1"
+
+    class RunningContractRegistered(Aggregate.Created):
+        """A running contract enters the system signed: no offer, no signing deadline (004 §2.6).
+
+        A second "created" event: ``__init__`` records ``Offered``, so this event builds the
+        contract itself and ``apply`` only assigns what it recorded.
+        """
+
+        TOPIC = _T + "running_contract_registered.v1"
+
+        provider_name: str
+        agb_enterprise: AgbCode
+        agb_establishments: tuple[AgbCode, ...]
+        kvk: KvkNumber
+        city: str
+        postcode: Postcode
+        insurer: str
+        year: int
+        care_type: str
+        sub_type: str | None
+        contract_type: str
+        carries_ceiling: bool
+        starts_on: date
+        ends_on: date
+        signed_on: date
+        pack_id: str
+        pack_version: str
+        rules: tuple[str, ...]
+        listed: bool
+        publish_from: date | None
+
+        def mutate(self, aggregate: TAggregate | None) -> TAggregate | None:
+            contract = Contract.__new__(Contract)
+            contract.__base_init__(self.originator_id, self.originator_version, self.timestamp)
+            self.apply(contract)
+            return cast("TAggregate", contract)
+
+        def apply(self, aggregate: Any) -> None:
+            contract = cast("Contract", aggregate)
+            contract.application_id = None
+            contract.provider_name = self.provider_name
+            contract.agb_enterprise = self.agb_enterprise
+            contract.agb_establishments = self.agb_establishments
+            contract.kvk = self.kvk
+            contract.city = self.city
+            contract.postcode = self.postcode
+            contract.insurer = self.insurer
+            contract.year = self.year
+            contract.care_type = self.care_type
+            contract.sub_type = self.sub_type
+            contract.contract_type = self.contract_type
+            contract.carries_ceiling = self.carries_ceiling
+            contract.route = Route.RUNNING_CONTRACT
+            contract.starts_on = self.starts_on
+            contract.ends_on = self.ends_on
+            contract.excluded_services = ()
+            contract.exclusion_reason = None
+            contract.signing_deadline = None
+            contract.signing_rule = None
+            contract.offered_on = None
+            contract.received_on = None
+            contract.pack_id = self.pack_id
+            contract.pack_version = self.pack_version
+            contract.rules = self.rules
+            contract.listed = self.listed
+            contract.publish_from = self.publish_from
+            contract.status = ContractStatus.SIGNED
+            contract.signed_at = None  # signed before it entered the system: only the day is known
+            contract.signed_on = self.signed_on
+            contract.vecozo_ref = None
+            contract.termination_effective_on = None
+            contract.status_before_termination = None
+            contract.termination_grounds = ()
+            contract.tariff_annexes = ()
 
     @staticmethod
     def create_id(
@@ -97,7 +181,7 @@ class Contract(ContractView, Aggregate):
         """Offer the approved contract type under the pack version in force (brief §4.1, §4.3)."""
         if approval.route is Route.RUNNING_CONTRACT:
             raise RunningContractNeedsNoApproval(
-                "a running contract is offered with offer_running_contract",
+                "a running contract is registered with register_running_contract",
                 application_id=approval.application_id,
             )
         require_same_pack(pack, approval.pack)
@@ -118,31 +202,35 @@ class Contract(ContractView, Aggregate):
         return cls(**fields, timestamp=at)
 
     @classmethod
-    def offer_running_contract(
+    def register_running_contract(
         cls,
         *,
         provider: ProviderDetails,
-        sub_type: str | None,
         contract_type: str,
+        sub_type: str | None,
         pack: ResolvedPack,
+        starts_on: date,
+        ends_on: date | None,
+        signed_on: date,
         at: datetime,
-        ends_on: date | None = None,
-        received_on: date | None = None,
     ) -> Contract:
-        """A continuing multi-year contract, offered without an application (004 §2.6)."""
-        fields = decide_offer(
+        """A running multi-year contract gets no new offer, only the year's tariff annex; it is
+        registered signed, from its original start and signature and an explicit end (004 §2.6;
+        brief §9)."""
+        fields = decide_running_contract(
             pack,
-            application_id=None,
             provider=provider,
-            route=Route.RUNNING_CONTRACT,
             contract_type=contract_type,
             sub_type=sub_type,
-            application_date=None,
-            offered_on=local_date(at),
-            received_on=received_on,
+            starts_on=starts_on,
             ends_on=ends_on,
+            signed_on=signed_on,
+            registered_on=local_date(at),
         )
-        return cls(**fields, timestamp=at)
+        contract_id = cls.create_id(
+            None, fields["insurer"], fields["agb_enterprise"], fields["pack_id"], sub_type
+        )
+        return cls._create(cls.RunningContractRegistered, id=contract_id, **fields, timestamp=at)
 
     @event("Offered", topic=_T + "offered.v1")
     def __init__(
@@ -217,17 +305,19 @@ class Contract(ContractView, Aggregate):
 
     def sign(self, *, at: datetime, vecozo_ref: str) -> None:
         """Sign an open offer on or before its deadline, local date inclusive (brief §6.1-6.2)."""
-        if self.status is not ContractStatus.OFFERED:
+        terms = self._offer_terms()
+        if terms is None:
             raise ContractNotOpenForSigning(
                 f"the contract is {self.status}", contract_id=self.id, status=self.status
             )
+        deadline, rule = terms
         signed_on = local_date(at)
-        if signed_on > self.signing_deadline:
+        if signed_on > deadline:
             raise SigningWindowClosed(
-                f"signing closed on {self.signing_deadline.isoformat()} ({self.signing_rule})",
+                f"signing closed on {deadline.isoformat()} ({rule})",
                 contract_id=self.id,
-                deadline=self.signing_deadline,
-                rule=self.signing_rule,
+                deadline=deadline,
+                rule=rule,
                 at=at,
             )
         if not vecozo_ref.strip():
@@ -264,15 +354,15 @@ class Contract(ContractView, Aggregate):
 
     def expire(self, *, at: datetime) -> None:
         """An unsigned offer lapses after its signing deadline (brief §4.3, §4.5)."""
-        if self.status is not ContractStatus.OFFERED:
+        terms = self._offer_terms()
+        if terms is None:
             raise OfferNotOpen(f"the contract is {self.status}", status=self.status)
-        if local_date(at) <= self.signing_deadline:
+        deadline, rule = terms
+        if local_date(at) <= deadline:
             raise SigningWindowStillOpen(
-                f"signing is open until {self.signing_deadline.isoformat()}",
-                deadline=self.signing_deadline,
-                at=at,
+                f"signing is open until {deadline.isoformat()}", deadline=deadline, at=at
             )
-        self._offer_expired(deadline=self.signing_deadline, rule=self.signing_rule, timestamp=at)
+        self._offer_expired(deadline=deadline, rule=rule, timestamp=at)
 
     @event("OfferExpired", topic=_T + "offer_expired.v1")
     def _offer_expired(self, *, deadline: date, rule: str, timestamp: datetime) -> None:
@@ -282,20 +372,20 @@ class Contract(ContractView, Aggregate):
         self, *, at: datetime, until: date, motivation: str, allowed: bool
     ) -> None:
         """ASSUMPTION, off by default: ``allowed`` comes from configuration (brief §4.3, §13.9)."""
-        self._require_open_offer(at)
+        deadline, rule = self._require_open_offer(at)
         if not allowed:
             raise SigningDeadlineExtensionNotAllowed(
-                "extending signing deadlines is not enabled", rule=self.signing_rule
+                "extending signing deadlines is not enabled", rule=rule
             )
         text = require_text(motivation, "motivation", "an extension is always motivated")
-        if until <= self.signing_deadline:
+        if until <= deadline:
             raise SigningDeadlineExtensionNotLater(
-                f"{until.isoformat()} is not after {self.signing_deadline.isoformat()}",
-                deadline=self.signing_deadline,
+                f"{until.isoformat()} is not after {deadline.isoformat()}",
+                deadline=deadline,
                 until=until,
             )
         self._signing_deadline_extended(
-            previous=self.signing_deadline, until=until, motivation=text, timestamp=at
+            previous=deadline, until=until, motivation=text, timestamp=at
         )
 
     @event("SigningDeadlineExtended", topic=_T + "signing_deadline_extended.v1")
@@ -304,15 +394,26 @@ class Contract(ContractView, Aggregate):
     ) -> None:
         self.signing_deadline = until
 
-    def _require_open_offer(self, at: datetime) -> None:
-        if self.status is not ContractStatus.OFFERED:
+    def _offer_terms(self) -> tuple[date, str] | None:
+        """An open offer's signing deadline and rule; None for anything else, such as a signed
+        contract or a running one that was registered signed and never had a deadline."""
+        deadline, rule = self.signing_deadline, self.signing_rule
+        if self.status is not ContractStatus.OFFERED or deadline is None or rule is None:
+            return None
+        return deadline, rule
+
+    def _require_open_offer(self, at: datetime) -> tuple[date, str]:
+        terms = self._offer_terms()
+        if terms is None:
             raise OfferNotOpen(f"the contract is {self.status}", status=self.status)
-        if local_date(at) > self.signing_deadline:
+        deadline, _ = terms
+        if local_date(at) > deadline:
             raise OfferLapsed(
-                f"signing closed on {self.signing_deadline.isoformat()}; the offer can only expire",
-                deadline=self.signing_deadline,
+                f"signing closed on {deadline.isoformat()}; the offer can only expire",
+                deadline=deadline,
                 at=at,
             )
+        return terms
 
     # --- the signed contract --------------------------------------------------------------------
 

@@ -28,7 +28,9 @@ __all__ = [
     "OfferNotOpen",
     "ReceiptBeforeOffer",
     "RetroactiveTermination",
+    "RunningContractMissesPackYear",
     "RunningContractNeedsNoApproval",
+    "SignedAfterRegistration",
     "SigningDeadlineExtensionNotAllowed",
     "SigningDeadlineExtensionNotLater",
     "SigningWindowClosed",
@@ -47,7 +49,17 @@ __all__ = [
 
 class RunningContractNeedsNoApproval(DomainError):
     code = "running_contract_needs_no_approval"
-    title = "A running contract is offered from provider facts, not from an approved application"
+    title = "A running contract is registered from its own facts, not offered from an approval"
+
+
+class RunningContractMissesPackYear(DomainError):
+    code = "running_contract_misses_pack_year"
+    title = "A running contract is registered under a pack whose year its term reaches"
+
+
+class SignedAfterRegistration(DomainError):
+    code = "signed_after_registration"
+    title = "A running contract's original signing date cannot be after the day it is registered"
 
 
 class ContractTypeNotEligible(DomainError):

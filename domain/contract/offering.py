@@ -2,6 +2,8 @@
 
 Pure: ``decide_offer`` checks every rule of an offer and returns the fields the ``Offered`` event
 records, so ``Contract.offer`` only picks the route's inputs and records.
+``decide_running_contract`` does the same for a running contract, which is registered as signed
+and never offered (004 §2.6).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from care_contracts.domain.contract.errors import (
     ExplicitEndDateRequired,
     OfferBornExpired,
     ReceiptBeforeOffer,
+    RunningContractMissesPackYear,
+    SignedAfterRegistration,
     TermEndsBeforeStart,
 )
 from care_contracts.domain.policy.catalog import ResolvedPack
@@ -26,7 +30,13 @@ from care_contracts.domain.policy.model import ContractTypeSpec, PackRef, Route
 from care_contracts.domain.policy.rules import signing_deadline, start_date
 from care_contracts.domain.values import AgbCode, KvkNumber, Postcode
 
-__all__ = ["OfferedFields", "decide_offer", "require_same_pack"]
+__all__ = [
+    "OfferedFields",
+    "RunningContractFields",
+    "decide_offer",
+    "decide_running_contract",
+    "require_same_pack",
+]
 
 
 class OfferedFields(TypedDict):
@@ -77,13 +87,7 @@ def decide_offer(
     exclusion_reason: str | None = None,
 ) -> OfferedFields:
     """Term, signing deadline and care-finder listing of an offer under ``pack`` (brief §4.3)."""
-    if pack.pack.valid_from > offered_on:
-        raise NoPolicyInForce(
-            f"pack {pack.ref} is valid from {pack.pack.valid_from.isoformat()}, "
-            f"after the offer on {offered_on.isoformat()}",
-            pack=str(pack.ref),
-            on=offered_on,
-        )
+    _require_in_force(pack, offered_on)
     pack.require_sub_type(sub_type)
     spec = pack.contract_type(contract_type)
     _require_eligible(spec, route, sub_type)
@@ -142,6 +146,111 @@ def decide_offer(
         listed=care_finder is not None and care_finder.listed,
         publish_from=care_finder.publish_from if care_finder is not None else None,
     )
+
+
+class RunningContractFields(TypedDict):
+    """The ``RunningContractRegistered`` event's fields: who, what, the running term, the
+    original signature and which rules decided; no offer and no signing deadline."""
+
+    provider_name: str
+    agb_enterprise: AgbCode
+    agb_establishments: tuple[AgbCode, ...]
+    kvk: KvkNumber
+    city: str
+    postcode: Postcode
+    insurer: str
+    year: int
+    care_type: str
+    sub_type: str | None
+    contract_type: str
+    carries_ceiling: bool
+    starts_on: date
+    ends_on: date
+    signed_on: date
+    pack_id: str
+    pack_version: str
+    rules: tuple[str, ...]
+    listed: bool
+    publish_from: date | None
+
+
+def decide_running_contract(
+    pack: ResolvedPack,
+    *,
+    provider: ProviderDetails,
+    contract_type: str,
+    sub_type: str | None,
+    starts_on: date,
+    ends_on: date | None,
+    signed_on: date,
+    registered_on: date,
+) -> RunningContractFields:
+    """A multi-year contract running into the pack's year is not offered again (004 §2.6, §9)."""
+    _require_in_force(pack, registered_on)
+    pack.require_sub_type(sub_type)
+    spec = pack.running_contract_type(contract_type)
+    _require_eligible(spec, Route.RUNNING_CONTRACT, sub_type)
+    if ends_on is None:
+        raise ExplicitEndDateRequired(
+            f"{spec.code} is a running contract; its registration must state the end date",
+            contract_type=spec.code,
+        )
+    end = _term_end(spec, ends_on)
+    if end < starts_on:
+        raise TermEndsBeforeStart(
+            f"the term would run from {starts_on.isoformat()} to {end.isoformat()}",
+            starts_on=starts_on,
+            ends_on=end,
+        )
+    year = pack.pack.year
+    if not starts_on.year <= year <= end.year:
+        raise RunningContractMissesPackYear(
+            f"the term {starts_on.isoformat()} to {end.isoformat()} does not reach {year}",
+            pack=str(pack.ref),
+            year=year,
+            starts_on=starts_on,
+            ends_on=end,
+        )
+    if signed_on > registered_on:
+        raise SignedAfterRegistration(
+            f"signed on {signed_on.isoformat()}, after the registration on "
+            f"{registered_on.isoformat()}",
+            signed_on=signed_on,
+            registered_on=registered_on,
+        )
+    care_finder = pack.pack.care_finder
+    return RunningContractFields(
+        provider_name=provider.name,
+        agb_enterprise=provider.agb_enterprise,
+        agb_establishments=provider.agb_establishments,
+        kvk=provider.kvk,
+        city=provider.city,
+        postcode=provider.postcode,
+        insurer=pack.pack.insurer,
+        year=year,
+        care_type=pack.pack.care_type,
+        sub_type=sub_type,
+        contract_type=spec.code,
+        carries_ceiling=spec.carries_ceiling,
+        starts_on=starts_on,
+        ends_on=end,
+        signed_on=signed_on,
+        pack_id=pack.ref.id,
+        pack_version=pack.ref.version,
+        rules=(spec.code,),
+        listed=care_finder is not None and care_finder.listed,
+        publish_from=care_finder.publish_from if care_finder is not None else None,
+    )
+
+
+def _require_in_force(pack: ResolvedPack, on: date) -> None:
+    if pack.pack.valid_from > on:
+        raise NoPolicyInForce(
+            f"pack {pack.ref} is valid from {pack.pack.valid_from.isoformat()}, "
+            f"after {on.isoformat()}",
+            pack=str(pack.ref),
+            on=on,
+        )
 
 
 def _require_eligible(spec: ContractTypeSpec, route: Route, sub_type: str | None) -> None:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from care_contracts.domain.contract.facts import ContractFacts
 from care_contracts.domain.contract.status import ContractStatus
-from care_contracts.domain.dates import local_date
+from care_contracts.domain.dates import local_date, start_of_day
 from care_contracts.domain.policy.model import PackRef
 
 __all__ = ["ContractView"]
@@ -32,7 +32,10 @@ class ContractView:
     status: ContractStatus
     starts_on: date
     ends_on: date
-    signing_deadline: date
+    signing_deadline: date | None  # None: a running contract, registered signed (004 §2.6)
+    signing_rule: str | None
+    offered_on: date | None
+    received_on: date | None
     signed_at: datetime | None
     signed_on: date | None
     termination_effective_on: date | None
@@ -56,7 +59,8 @@ class ContractView:
             if effective is None or day >= effective:
                 return ContractStatus.TERMINATED
             status = self.status_before_termination or ContractStatus.SIGNED
-        if status is ContractStatus.OFFERED and day > self.signing_deadline:
+        deadline = self.signing_deadline
+        if status is ContractStatus.OFFERED and deadline is not None and day > deadline:
             return ContractStatus.EXPIRED
         if status is ContractStatus.SIGNED:
             if day > self.ends_on:
@@ -99,7 +103,14 @@ class ContractView:
         return self.status_on(on) in _LISTABLE
 
     def facts(self, at: datetime) -> ContractFacts:
-        """What the revenue ceiling reads: ceiling flag recorded at offer, liveness on ``at``."""
+        """What the revenue ceiling reads: ceiling flag recorded at offer, liveness on ``at``.
+
+        A running contract was signed before it was registered and only its signing day is
+        known; it reads as signed at that day's first instant.
+        """
+        signed_at = self.signed_at
+        if signed_at is None and self.signed_on is not None:
+            signed_at = start_of_day(self.signed_on)
         return ContractFacts(
             contract_id=self.id,
             pack=self.pack,
@@ -108,7 +119,7 @@ class ContractView:
             care_type=self.care_type,
             contract_type=self.contract_type,
             carries_ceiling=self.carries_ceiling,
-            signed_at=self.signed_at,
+            signed_at=signed_at,
             live=self.is_live(local_date(at)),
             start=self.starts_on,
             end=self.ends_on,

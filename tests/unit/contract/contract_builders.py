@@ -1,8 +1,9 @@
-"""Contract test builders: approvals made directly, offers through ``Contract.offer``.
+"""Contract test builders: approvals made directly, offers through ``Contract.offer``, running
+contracts through ``Contract.register_running_contract``.
 
-The worked examples run on the real pack files (the session ``catalog`` fixture). ``cqtest-*`` is
-a small Caresq-shaped pack built here (brief §5.5, §6.2-6.3, §9) for what the real packs do not
-have: an offerable running contract, several versions of one pack, other care-finder settings.
+The worked examples and running contracts run on the real pack files (the session ``catalog``
+fixture). ``cqtest-*`` is a small Caresq-shaped pack built here (brief §5.5, §6.2-6.3, §9) for
+what the real packs do not have: several versions of one pack, other care-finder settings.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from care_contracts.domain.values import AgbCode, KvkNumber, Postcode
 
 CARESQ = "cqtest-2027-pharmacy"
 CQ_PHARMACY = "cq-2027-pharmacy"
+RUNNING = "CQ-FARM-CT-RUNNING"
+RUNNING_START = date(2025, 1, 1)
+RUNNING_END = date(2028, 12, 31)
+RUNNING_SIGNED = date(2024, 11, 20)
 _TEST_NAMESPACE = UUID("0d7b0c8e-54c1-4d8e-9a55-2f0f1c3a9b10")
 
 
@@ -67,13 +72,6 @@ def caresq_pack(
                 routes=(Route.NEGOTIATED,),
             ),
             ContractTypeSpec(
-                code="CQ-FARM-CT-RUNNING",
-                title="Running contract",
-                negotiated=False,
-                term=Term(start=date(2025, 1, 1)),
-                routes=(Route.RUNNING_CONTRACT,),
-            ),
-            ContractTypeSpec(
                 code="CQ-FARM-CT-ADDITIONAL",
                 title="Addendum, out of scope",
                 negotiated=True,
@@ -89,7 +87,7 @@ def caresq_pack(
             ),
             SigningRule(
                 code="CQ-FARM-SIGN-NEGOTIATED",
-                routes=(Route.NEGOTIATED, Route.RUNNING_CONTRACT),
+                routes=(Route.NEGOTIATED,),
                 anchor="offer",
                 days=28,
             ),
@@ -106,11 +104,6 @@ def caresq_pack(
                 routes=(Route.ANNUAL_ROUND, Route.NEGOTIATED, Route.APPLICATION),
                 kind="first_of_month_after_application",
                 no_retroactive=True,
-            ),
-            StartRule(
-                code="CQ-FARM-START-RUNNING",
-                routes=(Route.RUNNING_CONTRACT,),
-                kind="term_start",
             ),
         ),
         application=ApplicationPolicy(
@@ -204,3 +197,28 @@ class ContractBuilder:
             application_date=applied,
         )
         return self.offer(approval, at=at, ends_on=ends_on, **terms)
+
+    def caresq_running(
+        self,
+        *,
+        at: datetime,
+        agb: str = "12345678",
+        contract_type: str = RUNNING,
+        starts_on: date = RUNNING_START,
+        ends_on: date | None = RUNNING_END,
+        signed_on: date = RUNNING_SIGNED,
+        sub_type: str | None = None,
+        pack: ResolvedPack | None = None,
+    ) -> Contract:
+        """A Caresq running pharmacy contract (2025-2028, signed November 2024), registered
+        under the pack version in force on ``at`` unless a pack is given."""
+        return Contract.register_running_contract(
+            provider=provider(agb),
+            contract_type=contract_type,
+            sub_type=sub_type,
+            pack=pack or self.pack(CQ_PHARMACY, local_date(at)),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            signed_on=signed_on,
+            at=at,
+        )

@@ -314,13 +314,13 @@ def test_an_offer_under_a_version_not_yet_in_force_is_refused() -> None:
 
 def test_an_approval_cannot_carry_a_running_contract(contracts: ContractBuilder) -> None:
     approval = contracts.approval(
-        CARESQ,
+        CQ_PHARMACY,
         route=Route.RUNNING_CONTRACT,
         contract_type="CQ-FARM-CT-RUNNING",
         application_date=date(2026, 9, 1),
     )
 
-    with pytest.raises(RunningContractNeedsNoApproval):
+    with pytest.raises(RunningContractNeedsNoApproval, match="register_running_contract"):
         contracts.offer(approval, at=_at(2026, 9, 15), ends_on=date(2028, 12, 31))
 
 
@@ -444,62 +444,4 @@ def test_an_offer_cannot_be_received_before_it_is_made(contracts: ContractBuilde
     with pytest.raises(ReceiptBeforeOffer):
         contracts.msz_application(
             applied=date(2026, 10, 5), at=_at(2026, 10, 20), received_on=date(2026, 10, 19)
-        )
-
-
-# --- running contracts ------------------------------------------------------------------------
-
-
-def test_a_running_contract_is_offered_from_provider_facts_without_an_approval(
-    contracts: ContractBuilder,
-) -> None:
-    pack = contracts.pack(CARESQ, date(2026, 9, 15))
-
-    contract = Contract.offer_running_contract(
-        provider=provider(),
-        sub_type=None,
-        contract_type="CQ-FARM-CT-RUNNING",
-        pack=pack,
-        at=_at(2026, 9, 15),
-        ends_on=date(2028, 12, 31),
-    )
-
-    assert contract.application_id is None
-    assert contract.route is Route.RUNNING_CONTRACT
-    assert (contract.starts_on, contract.ends_on) == (date(2025, 1, 1), date(2028, 12, 31))
-    assert contract.signing_deadline == date(2026, 10, 13)
-    assert contract.rules == (
-        "CQ-FARM-CT-RUNNING",
-        "CQ-FARM-START-RUNNING",
-        "CQ-FARM-SIGN-NEGOTIATED",
-    )
-
-
-def test_a_running_contract_id_follows_insurer_provider_pack_and_sub_type(
-    contracts: ContractBuilder,
-) -> None:
-    pack = contracts.pack(CARESQ, date(2026, 9, 15))
-
-    def running(agb: str, day: int) -> Contract:
-        return Contract.offer_running_contract(
-            provider=provider(agb),
-            sub_type=None,
-            contract_type="CQ-FARM-CT-RUNNING",
-            pack=pack,
-            at=_at(2026, 9, day),
-            ends_on=date(2028, 12, 31),
-        )
-
-    assert running("12345678", 15).id == running("12345678", 16).id
-    assert running("12345678", 15).id != running("11111111", 15).id
-
-
-def test_a_running_contract_still_needs_its_explicit_end_date(contracts: ContractBuilder) -> None:
-    with pytest.raises(ExplicitEndDateRequired):
-        Contract.offer_running_contract(
-            provider=provider(),
-            sub_type=None,
-            contract_type="CQ-FARM-CT-RUNNING",
-            pack=contracts.pack(CARESQ, date(2026, 9, 15)),
-            at=_at(2026, 9, 15),
         )

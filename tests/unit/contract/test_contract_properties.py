@@ -1,4 +1,5 @@
-"""Random command sequences keep to the §4.3 diagram, refuse without recording, and replay."""
+"""Random command sequences keep to the §4.3 diagram, refuse without recording, and replay:
+from an offer, a signed offer, or a running contract registered signed (004 §2.6)."""
 
 from __future__ import annotations
 
@@ -96,12 +97,19 @@ def _state(contract: Contract) -> dict[str, Any]:
 
 
 @settings(max_examples=100, deadline=None)
-@given(signed_first=st.booleans(), steps=st.lists(step, min_size=2, max_size=16))
+@given(
+    start=st.sampled_from(("offered", "signed", "running")),
+    steps=st.lists(step, min_size=2, max_size=16),
+)
 def test_random_commands_keep_to_the_diagram_record_nothing_when_refused_and_replay(
-    contracts: ContractBuilder, signed_first: bool, steps: list[tuple[str, int, int, int, bool]]
+    contracts: ContractBuilder, start: str, steps: list[tuple[str, int, int, int, bool]]
 ) -> None:
-    contract = contracts.msz_application(applied=date(2026, 10, 5), at=OFFERED_AT)
-    if signed_first:  # half the runs explore the signed contract's life
+    if start == "running":  # Caresq pharmacy 2025-2028, registered signed: no offer
+        contract = contracts.caresq_running(at=OFFERED_AT)
+        assert contract.status is S.SIGNED
+    else:
+        contract = contracts.msz_application(applied=date(2026, 10, 5), at=OFFERED_AT)
+    if start == "signed":  # explore the signed contract's life, not only the offer
         contract.sign(at=OFFERED_AT + timedelta(days=1), vecozo_ref="VZ-0")
     day = OFFERED_AT.date() + timedelta(days=1)
     for name, advance, hour, offset, flag in steps:
@@ -127,7 +135,7 @@ def test_random_commands_keep_to_the_diagram_record_nothing_when_refused_and_rep
             assert day > contract.ends_on
         assert contract.status is not S.ACTIVE  # derived, never recorded
 
-    event(f"ends {contract.status.value}")
+    event(f"{start}, ends {contract.status.value}")
     replayed: Contract | None = None
     for recorded in contract.collect_events():
         replayed = recorded.mutate(replayed)

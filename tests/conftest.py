@@ -1,4 +1,4 @@
-"""Shared fixtures for the unit tests."""
+"""Fixtures shared by every test layer."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     env = {
         "ORIGINATOR_ID_TYPE": "uuid",
         "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
-        "IS_SNAPSHOTTING_ENABLED": "y" if settings.snapshot_interval else "",
+        "IS_SNAPSHOTTING_ENABLED": "y" if settings.snapshot_interval else "n",
     }
     if settings.postgres_dsn is None:
         env |= {

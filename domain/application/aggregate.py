@@ -71,17 +71,17 @@ _ASSESSING = frozenset({_S.UNDER_ASSESSMENT})
 class ProviderApplication(Aggregate):
     """One provider × pack × sub-type application (brief §4.2)."""
 
-    TOPIC = "contracting.application.v1"
+    TOPIC = "contracting.application"
 
     class Created(Aggregate.Created):
         """The library's base created event; applications are created by ``Submitted``."""
 
-        TOPIC = "contracting.application.created.v1"
+        TOPIC = "contracting.application.created"
 
     class Submitted(Created):
         """The "applied" event (brief §4.2 ApplicationSubmitted)."""
 
-        TOPIC = "contracting.application.submitted.v1"
+        TOPIC = "contracting.application.submitted"
         provider: ProviderDetails
         insurer: str
         year: int
@@ -273,7 +273,7 @@ class ProviderApplication(Aggregate):
         self._require_state("request_information")
         self._information_requested(request=request, timestamp=require_aware(at))
 
-    @event("InformationRequested", topic="contracting.application.information_requested.v1")
+    @event("InformationRequested", topic="contracting.application.information_requested")
     def _information_requested(self, *, request: str, timestamp: datetime) -> None:
         self.status = ApplicationStatus.INCOMPLETE
 
@@ -282,7 +282,7 @@ class ProviderApplication(Aggregate):
         self._require_state("supply_information")
         self._information_supplied(note=note, timestamp=require_aware(at))
 
-    @event("InformationSupplied", topic="contracting.application.information_supplied.v1")
+    @event("InformationSupplied", topic="contracting.application.information_supplied")
     def _information_supplied(self, *, note: str, timestamp: datetime) -> None:
         self.status = ApplicationStatus.RECEIVED
         self.last_received_on = local_date(timestamp)
@@ -292,7 +292,7 @@ class ProviderApplication(Aggregate):
         self._require_state("mark_complete")
         self._completed(complete_on=self.last_received_on, timestamp=require_aware(at))
 
-    @event("Completed", topic="contracting.application.completed.v1")
+    @event("Completed", topic="contracting.application.completed")
     def _completed(self, *, complete_on: date, timestamp: datetime) -> None:
         self.status = ApplicationStatus.UNDER_ASSESSMENT
         self.complete_on = complete_on
@@ -313,7 +313,7 @@ class ProviderApplication(Aggregate):
             timestamp=require_aware(at),
         )
 
-    @event("MetricsRecorded", topic="contracting.application.metrics_recorded.v1")
+    @event("MetricsRecorded", topic="contracting.application.metrics_recorded")
     def _metrics_recorded(
         self, *, metrics: FactPairs, evidence: str, reopened: tuple[str, ...], timestamp: datetime
     ) -> None:
@@ -360,7 +360,7 @@ class ProviderApplication(Aggregate):
             timestamp=require_aware(at),
         )
 
-    @event("RequirementAssessed", topic="contracting.application.requirement_assessed.v1")
+    @event("RequirementAssessed", topic="contracting.application.requirement_assessed")
     def _requirement_assessed(
         self,
         *,
@@ -415,7 +415,7 @@ class ProviderApplication(Aggregate):
             timestamp=require_aware(at),
         )
 
-    @event("ExclusionGroundAssessed", topic="contracting.application.exclusion_ground_assessed.v1")
+    @event("ExclusionGroundAssessed", topic="contracting.application.exclusion_ground_assessed")
     def _exclusion_ground_assessed(
         self,
         *,
@@ -446,7 +446,7 @@ class ProviderApplication(Aggregate):
 
     @event(
         "IntegrityInvestigationOpened",
-        topic="contracting.application.integrity_investigation_opened.v1",
+        topic="contracting.application.integrity_investigation_opened",
     )
     def _integrity_investigation_opened(self, *, reason: str, timestamp: datetime) -> None:
         self.integrity_investigation_open = True
@@ -478,7 +478,7 @@ class ProviderApplication(Aggregate):
 
     @event(
         "IntegrityInvestigationConcluded",
-        topic="contracting.application.integrity_investigation_concluded.v1",
+        topic="contracting.application.integrity_investigation_concluded",
     )
     def _integrity_investigation_concluded(
         self,
@@ -545,7 +545,7 @@ class ProviderApplication(Aggregate):
             timestamp=require_aware(at),
         )
 
-    @event("Assessed", topic="contracting.application.assessed.v1")
+    @event("Assessed", topic="contracting.application.assessed")
     def _assessed(
         self,
         *,
@@ -571,7 +571,7 @@ class ProviderApplication(Aggregate):
         self._require_state("withdraw")
         self._withdrawn(reason=reason, timestamp=require_aware(at))
 
-    @event("Withdrawn", topic="contracting.application.withdrawn.v1")
+    @event("Withdrawn", topic="contracting.application.withdrawn")
     def _withdrawn(self, *, reason: str | None, timestamp: datetime) -> None:
         self.status = ApplicationStatus.WITHDRAWN
 

@@ -53,12 +53,12 @@ __all__ = ["RevenueCeiling"]
 class RevenueCeiling(Aggregate):
     """One contract's revenue ceiling for one year, and its one revision decision."""
 
-    TOPIC = "contracting.revenue_ceiling.v1"
+    TOPIC = "contracting.revenue_ceiling"
 
     class Created(Aggregate.Created):
         # Never recorded (the created event is ``Agreed``), but eventsourcing redefines the
         # inherited base "created" class on every aggregate and requires an explicit topic on it.
-        TOPIC = "contracting.revenue_ceiling.created.v1"
+        TOPIC = "contracting.revenue_ceiling.created"
 
     @staticmethod
     def create_id(contract_id: UUID, year: int) -> UUID:
@@ -90,7 +90,7 @@ class RevenueCeiling(Aggregate):
             timestamp=at,
         )
 
-    @event("Agreed", topic="contracting.revenue_ceiling.agreed.v1")
+    @event("Agreed", topic="contracting.revenue_ceiling.agreed")
     def __init__(
         self,
         *,
@@ -181,7 +181,7 @@ class RevenueCeiling(Aggregate):
         )
         return NoticeOutcome.AMENDED if amends else NoticeOutcome.REPORTED
 
-    @event("OverrunReported", topic="contracting.revenue_ceiling.overrun_reported.v1")
+    @event("OverrunReported", topic="contracting.revenue_ceiling.overrun_reported")
     def _overrun_reported(
         self,
         *,
@@ -201,7 +201,7 @@ class RevenueCeiling(Aggregate):
         self.grounds_claimed += tuple(g for g in grounds_claimed if g not in self.grounds_claimed)
         self.notices += 1
 
-    @event("OverrunNoticeRejected", topic="contracting.revenue_ceiling.overrun_notice_rejected.v1")
+    @event("OverrunNoticeRejected", topic="contracting.revenue_ceiling.overrun_notice_rejected")
     def _notice_rejected(
         self,
         *,
@@ -251,9 +251,7 @@ class RevenueCeiling(Aggregate):
             timestamp=at,
         )
 
-    @event(
-        "RevisionGroundAssessed", topic="contracting.revenue_ceiling.revision_ground_assessed.v1"
-    )
+    @event("RevisionGroundAssessed", topic="contracting.revenue_ceiling.revision_ground_assessed")
     def _ground_assessed(
         self,
         *,
@@ -328,7 +326,7 @@ class RevenueCeiling(Aggregate):
             timestamp=at,
         )
 
-    @event("Revised", topic="contracting.revenue_ceiling.revised.v1")
+    @event("Revised", topic="contracting.revenue_ceiling.revised")
     def _revised(
         self,
         *,
@@ -347,7 +345,7 @@ class RevenueCeiling(Aggregate):
         self.amount = new
         self.status = CeilingStatus.REVISED
 
-    @event("RevisionRefused", topic="contracting.revenue_ceiling.revision_refused.v1")
+    @event("RevisionRefused", topic="contracting.revenue_ceiling.revision_refused")
     def _refused(
         self,
         *,
@@ -388,7 +386,7 @@ class RevenueCeiling(Aggregate):
         )
         return True
 
-    @event("DecisionOverdue", topic="contracting.revenue_ceiling.decision_overdue.v1")
+    @event("DecisionOverdue", topic="contracting.revenue_ceiling.decision_overdue")
     def _decision_overdue(
         self,
         *,

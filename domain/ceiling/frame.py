@@ -34,12 +34,12 @@ __all__ = ["FinancialFrame"]
 class FinancialFrame(Aggregate):
     """The money an insurer can still add to revenue ceilings of one year and care type."""
 
-    TOPIC = "contracting.financial_frame.v1"
+    TOPIC = "contracting.financial_frame"
 
     class Created(Aggregate.Created):
         # Never recorded (the created event is ``Opened``), but eventsourcing redefines the
         # inherited base "created" class on every aggregate and requires an explicit topic on it.
-        TOPIC = "contracting.financial_frame.created.v1"
+        TOPIC = "contracting.financial_frame.created"
 
     @staticmethod
     def create_id(insurer: str, year: int, care_type: str) -> UUID:
@@ -54,7 +54,7 @@ class FinancialFrame(Aggregate):
             raise FrameAmountNegative(f"a financial frame of {amount} is negative", amount=amount)
         return cls(insurer=insurer, year=year, care_type=care_type, amount=amount, timestamp=at)
 
-    @event("Opened", topic="contracting.financial_frame.opened.v1")
+    @event("Opened", topic="contracting.financial_frame.opened")
     def __init__(
         self, *, insurer: str, year: int, care_type: str, amount: Money, timestamp: datetime
     ) -> None:
@@ -93,7 +93,7 @@ class FinancialFrame(Aggregate):
             )
         self._adjusted(old=self.amount, new=amount, timestamp=at)
 
-    @event("Adjusted", topic="contracting.financial_frame.adjusted.v1")
+    @event("Adjusted", topic="contracting.financial_frame.adjusted")
     def _adjusted(self, *, old: Money, new: Money, timestamp: datetime) -> None:
         self.amount = new
 
@@ -128,7 +128,7 @@ class FinancialFrame(Aggregate):
             timestamp=at,
         )
 
-    @event("Reserved", topic="contracting.financial_frame.reserved.v1")
+    @event("Reserved", topic="contracting.financial_frame.reserved")
     def _reserved(
         self,
         *,
@@ -160,7 +160,7 @@ class FinancialFrame(Aggregate):
             )
         self._released(amount=amount, ceiling_id=ceiling_id, reason=reason, timestamp=at)
 
-    @event("Released", topic="contracting.financial_frame.released.v1")
+    @event("Released", topic="contracting.financial_frame.released")
     def _released(
         self, *, amount: Money, ceiling_id: UUID, reason: str, timestamp: datetime
     ) -> None:

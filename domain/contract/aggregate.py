@@ -69,13 +69,13 @@ _IN_FORCE = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
 class Contract(ContractView, Aggregate):
     """One insurer's contract with one provider for one care type and year (brief §4.3)."""
 
-    TOPIC = "contracting.contract.v1"
+    TOPIC = "contracting.contract"
 
     class Created(Aggregate.Created):
         # eventsourcing re-declares its base "created" event on every aggregate and, with
         # explicit topics, needs one for it; a contract is only ever created by ``Offered`` or
         # ``RunningContractRegistered``.
-        TOPIC = "contracting.contract.created.v1"
+        TOPIC = "contracting.contract.created"
 
     class RunningContractRegistered(Aggregate.Created):
         """A running contract enters the system signed: no offer, no signing deadline (004 §2.6).
@@ -84,7 +84,7 @@ class Contract(ContractView, Aggregate):
         contract itself and ``apply`` only assigns what it recorded.
         """
 
-        TOPIC = _T + "running_contract_registered.v1"
+        TOPIC = _T + "running_contract_registered"
 
         provider_name: str
         agb_enterprise: AgbCode
@@ -232,7 +232,7 @@ class Contract(ContractView, Aggregate):
         )
         return cls._create(cls.RunningContractRegistered, id=contract_id, **fields, timestamp=at)
 
-    @event("Offered", topic=_T + "offered.v1")
+    @event("Offered", topic=_T + "offered")
     def __init__(
         self,
         *,
@@ -324,7 +324,7 @@ class Contract(ContractView, Aggregate):
             raise VecozoReferenceRequired("a signature carries its VECOZO reference")
         self._signed(signed_at=at, signed_on=signed_on, vecozo_ref=vecozo_ref.strip(), timestamp=at)
 
-    @event("Signed", topic=_T + "signed.v1")
+    @event("Signed", topic=_T + "signed")
     def _signed(
         self, *, signed_at: datetime, signed_on: date, vecozo_ref: str, timestamp: datetime
     ) -> None:
@@ -338,7 +338,7 @@ class Contract(ContractView, Aggregate):
         self._require_open_offer(at)
         self._offer_declined(reason=(reason or "").strip() or None, timestamp=at)
 
-    @event("OfferDeclined", topic=_T + "offer_declined.v1")
+    @event("OfferDeclined", topic=_T + "offer_declined")
     def _offer_declined(self, *, reason: str | None, timestamp: datetime) -> None:
         self.status = ContractStatus.DECLINED
 
@@ -348,7 +348,7 @@ class Contract(ContractView, Aggregate):
         text = require_text(reason, "reason", "a withdrawn offer says why")
         self._offer_withdrawn(reason=text, timestamp=at)
 
-    @event("OfferWithdrawn", topic=_T + "offer_withdrawn.v1")
+    @event("OfferWithdrawn", topic=_T + "offer_withdrawn")
     def _offer_withdrawn(self, *, reason: str, timestamp: datetime) -> None:
         self.status = ContractStatus.WITHDRAWN
 
@@ -364,7 +364,7 @@ class Contract(ContractView, Aggregate):
             )
         self._offer_expired(deadline=deadline, rule=rule, timestamp=at)
 
-    @event("OfferExpired", topic=_T + "offer_expired.v1")
+    @event("OfferExpired", topic=_T + "offer_expired")
     def _offer_expired(self, *, deadline: date, rule: str, timestamp: datetime) -> None:
         self.status = ContractStatus.EXPIRED
 
@@ -388,7 +388,7 @@ class Contract(ContractView, Aggregate):
             previous=deadline, until=until, motivation=text, timestamp=at
         )
 
-    @event("SigningDeadlineExtended", topic=_T + "signing_deadline_extended.v1")
+    @event("SigningDeadlineExtended", topic=_T + "signing_deadline_extended")
     def _signing_deadline_extended(
         self, *, previous: date, until: date, motivation: str, timestamp: datetime
     ) -> None:
@@ -431,7 +431,7 @@ class Contract(ContractView, Aggregate):
         codes = require_grounds(grounds, "a suspension names its grounds")
         self._suspended(grounds=codes, timestamp=at)
 
-    @event("Suspended", topic=_T + "suspended.v1")
+    @event("Suspended", topic=_T + "suspended")
     def _suspended(self, *, grounds: tuple[str, ...], timestamp: datetime) -> None:
         self.status = ContractStatus.SUSPENDED
 
@@ -442,7 +442,7 @@ class Contract(ContractView, Aggregate):
         text = require_text(motivation, "motivation", "lifting a suspension is motivated")
         self._suspension_lifted(motivation=text, timestamp=at)
 
-    @event("SuspensionLifted", topic=_T + "suspension_lifted.v1")
+    @event("SuspensionLifted", topic=_T + "suspension_lifted")
     def _suspension_lifted(self, *, motivation: str, timestamp: datetime) -> None:
         self.status = ContractStatus.SIGNED
 
@@ -480,7 +480,7 @@ class Contract(ContractView, Aggregate):
             grounds=codes, effective_on=effective_on, initiated_by=initiated_by, timestamp=at
         )
 
-    @event("Terminated", topic=_T + "terminated.v1")
+    @event("Terminated", topic=_T + "terminated")
     def _terminated(
         self,
         *,
@@ -526,7 +526,7 @@ class Contract(ContractView, Aggregate):
             timestamp=at,
         )
 
-    @event("TerminationGroundEstablished", topic=_T + "termination_ground_established.v1")
+    @event("TerminationGroundEstablished", topic=_T + "termination_ground_established")
     def _termination_ground_established(
         self,
         *,
@@ -548,7 +548,7 @@ class Contract(ContractView, Aggregate):
             raise TermNotOver(f"the term runs until {self.ends_on.isoformat()}")
         self._ended(ends_on=self.ends_on, timestamp=at)
 
-    @event("Ended", topic=_T + "ended.v1")
+    @event("Ended", topic=_T + "ended")
     def _ended(self, *, ends_on: date, timestamp: datetime) -> None:
         self.status = ContractStatus.ENDED
 
@@ -562,7 +562,7 @@ class Contract(ContractView, Aggregate):
             )
         self._amended(description=text, effective_on=effective_on, timestamp=at)
 
-    @event("Amended", topic=_T + "amended.v1")
+    @event("Amended", topic=_T + "amended")
     def _amended(self, *, description: str, effective_on: date, timestamp: datetime) -> None:
         pass
 
@@ -577,7 +577,7 @@ class Contract(ContractView, Aggregate):
             raise TariffAnnexAlreadyIssued(f"annex {ref} was issued already", annex_ref=ref)
         self._tariff_annex_issued(annex_ref=ref, year=year, issued_on=today, timestamp=at)
 
-    @event("TariffAnnexIssued", topic=_T + "tariff_annex_issued.v1")
+    @event("TariffAnnexIssued", topic=_T + "tariff_annex_issued")
     def _tariff_annex_issued(
         self, *, annex_ref: str, year: int, issued_on: date, timestamp: datetime
     ) -> None:

@@ -112,7 +112,7 @@ def test_the_expected_version_when_current_lets_the_command_through(
     )
 
     assert completed.version == submitted.version + 1
-    assert [e.type for e in completed.events] == ["contracting.application.completed.v1"]
+    assert [e.type for e in completed.events] == ["contracting.application.completed"]
 
 
 def test_a_command_on_an_unknown_aggregate_is_not_found(bus: CommandBus, officer: Actor) -> None:

@@ -57,7 +57,7 @@ def test_approval_records_the_contract_type_start_date_pack_and_deciding_rules(
 
     [assessed] = ready_zbc.collect_events()
     assert isinstance(assessed, ProviderApplication.Assessed)
-    assert type(assessed).TOPIC == "contracting.application.assessed.v1"
+    assert type(assessed).TOPIC == "contracting.application.assessed"
     assert assessed.outcome is AssessmentOutcome.APPROVED
     assert assessed.contract_type == MAATWERK
     # Complete on 10 March 2027: the first day of the month of application (brief §6.3).

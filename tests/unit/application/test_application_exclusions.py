@@ -51,7 +51,7 @@ def test_a_finding_records_presence_fact_date_subject_evidence_and_whether_it_co
 
     [assessed] = app.collect_events()
     assert isinstance(assessed, ProviderApplication.ExclusionGroundAssessed)
-    assert type(assessed).TOPIC == "contracting.application.exclusion_ground_assessed.v1"
+    assert type(assessed).TOPIC == "contracting.application.exclusion_ground_assessed"
     assert (assessed.code, assessed.present, assessed.counts) == (IMPROPER_CARE, True, True)
     assert (assessed.fact_date, assessed.subject, assessed.evidence) == (
         date(2025, 6, 1),
@@ -168,7 +168,7 @@ def test_opening_an_investigation_records_it_and_a_second_is_refused(msz: Resolv
     app.open_integrity_investigation(reason="signal from controls", at=ASSESSED)
 
     [opened] = app.collect_events()
-    assert type(opened).TOPIC == "contracting.application.integrity_investigation_opened.v1"
+    assert type(opened).TOPIC == "contracting.application.integrity_investigation_opened"
     assert app.integrity_investigation_open is True
     with pytest.raises(IntegrityInvestigationAlreadyOpen):
         app.open_integrity_investigation(reason="again", at=ASSESSED)
@@ -188,7 +188,7 @@ def test_a_negative_advice_establishes_the_integrity_exclusion_ground(msz: Resol
     )
 
     [concluded] = app.collect_events()
-    assert type(concluded).TOPIC == "contracting.application.integrity_investigation_concluded.v1"
+    assert type(concluded).TOPIC == "contracting.application.integrity_investigation_concluded"
     assert concluded.advice is IntegrityAdvice.NEGATIVE
     assert concluded.ground_established == INTEGRITY
     assert concluded.rules == (INTEGRITY,)

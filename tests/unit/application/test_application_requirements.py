@@ -48,7 +48,7 @@ def test_recorded_metrics_are_an_event_of_sorted_immutable_pairs(msz: ResolvedPa
 
     [recorded] = app.collect_events()
     assert isinstance(recorded, ProviderApplication.MetricsRecorded)
-    assert type(recorded).TOPIC == "contracting.application.metrics_recorded.v1"
+    assert type(recorded).TOPIC == "contracting.application.metrics_recorded"
     assert recorded.metrics == (("institution_kind", "zbc"), ("specialist_fte", Decimal("1.4")))
     assert app.metrics == {"institution_kind": "zbc", "specialist_fte": Decimal("1.4")}
 
@@ -92,7 +92,7 @@ def test_a_hard_requirement_is_met_when_its_predicate_holds_on_the_metrics(
 
     [assessed] = app.collect_events()
     assert isinstance(assessed, ProviderApplication.RequirementAssessed)
-    assert type(assessed).TOPIC == "contracting.application.requirement_assessed.v1"
+    assert type(assessed).TOPIC == "contracting.application.requirement_assessed"
     assert (assessed.code, assessed.kind, assessed.outcome) == (FTE, RuleKind.HARD, Outcome.MET)
     assert assessed.facts == (("specialist_fte", Decimal("1.2")),)
     assert (assessed.pack_id, assessed.pack_version, assessed.rules) == (

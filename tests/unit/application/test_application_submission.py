@@ -32,7 +32,7 @@ def test_submitting_records_the_applied_event_with_provider_pack_and_window_rule
 
     [submitted] = app.collect_events()
     assert isinstance(submitted, ProviderApplication.Submitted)
-    assert type(submitted).TOPIC == "contracting.application.submitted.v1"
+    assert type(submitted).TOPIC == "contracting.application.submitted"
     assert submitted.provider == provider()
     assert (submitted.insurer, submitted.year, submitted.care_type) == (
         "zorg-en-zekerheid",

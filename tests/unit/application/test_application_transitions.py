@@ -28,7 +28,7 @@ def test_requesting_information_makes_a_received_application_incomplete(
 
     [requested] = app.collect_events()
     assert isinstance(requested, ProviderApplication.InformationRequested)
-    assert type(requested).TOPIC == "contracting.application.information_requested.v1"
+    assert type(requested).TOPIC == "contracting.application.information_requested"
     assert requested.request == "signed quality declaration"
     assert requested.timestamp == at(2027, 3, 12)
     assert app.status is ApplicationStatus.INCOMPLETE
@@ -42,7 +42,7 @@ def test_supplying_information_makes_it_received_again(msz: ResolvedPack) -> Non
     app.supply_information(note="declaration attached", at=at(2027, 4, 2))
 
     [supplied] = app.collect_events()
-    assert type(supplied).TOPIC == "contracting.application.information_supplied.v1"
+    assert type(supplied).TOPIC == "contracting.application.information_supplied"
     assert app.status is ApplicationStatus.RECEIVED
 
 
@@ -53,7 +53,7 @@ def test_completion_dates_the_application_on_the_day_it_was_received(msz: Resolv
     app.mark_complete(at=at(2027, 4, 3))
 
     [completed] = app.collect_events()
-    assert type(completed).TOPIC == "contracting.application.completed.v1"
+    assert type(completed).TOPIC == "contracting.application.completed"
     assert completed.complete_on == date(2027, 3, 10)
     assert app.status is ApplicationStatus.UNDER_ASSESSMENT
 
@@ -126,7 +126,7 @@ def test_an_open_application_can_be_withdrawn(msz: ResolvedPack, steps: str) -> 
     app.withdraw(reason="no longer needed", at=at(2027, 3, 20))
 
     [withdrawn] = app.collect_events()
-    assert type(withdrawn).TOPIC == "contracting.application.withdrawn.v1"
+    assert type(withdrawn).TOPIC == "contracting.application.withdrawn"
     assert withdrawn.reason == "no longer needed"
     assert app.status is ApplicationStatus.WITHDRAWN
 

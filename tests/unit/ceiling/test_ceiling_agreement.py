@@ -36,7 +36,7 @@ def test_agreeing_records_the_ceiling_with_its_pack_and_the_contract_type_rule(
 
     [agreed] = ceiling.collect_events()
     assert isinstance(agreed, RevenueCeiling.Agreed)
-    assert agreed.TOPIC == "contracting.revenue_ceiling.agreed.v1"
+    assert agreed.TOPIC == "contracting.revenue_ceiling.agreed"
     assert (agreed.contract_id, agreed.year, agreed.amount) == (contract.contract_id, 2027, AMOUNT)
     assert (agreed.pack_id, agreed.pack_version) == (msz.ref.id, msz.ref.version)
     assert agreed.rules == (contract.contract_type,)

@@ -55,7 +55,7 @@ def test_an_unforeseen_circumstance_the_day_after_signing_can_be_established(
 
     [assessed] = reported.collect_events()
     assert isinstance(assessed, RevenueCeiling.RevisionGroundAssessed)
-    assert assessed.TOPIC == "contracting.revenue_ceiling.revision_ground_assessed.v1"
+    assert assessed.TOPIC == "contracting.revenue_ceiling.revision_ground_assessed"
     assert (assessed.ground, assessed.established) == (unforeseen, True)
     assert assessed.occurred_on == date(2026, 11, 6)
     assert msz.pack.ceiling is not None

@@ -27,7 +27,7 @@ def test_the_day_after_the_deadline_a_pending_report_is_flagged_once(
 
     [flagged] = reported.collect_events()
     assert isinstance(flagged, RevenueCeiling.DecisionOverdue)
-    assert flagged.TOPIC == "contracting.revenue_ceiling.decision_overdue.v1"
+    assert flagged.TOPIC == "contracting.revenue_ceiling.decision_overdue"
     assert msz.pack.ceiling is not None
     assert flagged.decision_deadline == msz.pack.ceiling.decision_deadline
     assert flagged.rules == (msz.pack.ceiling.decision_rule,)

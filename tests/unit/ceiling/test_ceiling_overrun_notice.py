@@ -64,7 +64,7 @@ def test_a_notice_at_23_30_cest_on_1_october_is_in_time(
     assert outcome is NoticeOutcome.REPORTED
     [reported] = agreed.collect_events()
     assert isinstance(reported, RevenueCeiling.OverrunReported)
-    assert reported.TOPIC == "contracting.revenue_ceiling.overrun_reported.v1"
+    assert reported.TOPIC == "contracting.revenue_ceiling.overrun_reported"
     assert (reported.received_at, reported.expected_amount) == (LAST_MINUTES, EXPECTED)
     assert reported.grounds_claimed == (growth,)
     assert msz.pack.ceiling is not None
@@ -82,7 +82,7 @@ def test_a_notice_at_00_05_cest_on_2_october_is_recorded_as_rejected(
     assert outcome is NoticeOutcome.REJECTED_LATE
     [rejected] = agreed.collect_events()
     assert isinstance(rejected, RevenueCeiling.OverrunNoticeRejected)
-    assert rejected.TOPIC == "contracting.revenue_ceiling.overrun_notice_rejected.v1"
+    assert rejected.TOPIC == "contracting.revenue_ceiling.overrun_notice_rejected"
     assert rejected.reason is NoticeRejection.NOTICE_DEADLINE_PASSED
     assert msz.pack.ceiling is not None
     assert rejected.notice_deadline == msz.pack.ceiling.notice_deadline

@@ -52,7 +52,7 @@ def test_an_approval_records_old_new_grounds_and_the_frame_before(
 
     [revised] = grounded.collect_events()
     assert isinstance(revised, RevenueCeiling.Revised)
-    assert revised.TOPIC == "contracting.revenue_ceiling.revised.v1"
+    assert revised.TOPIC == "contracting.revenue_ceiling.revised"
     assert (revised.old, revised.new) == (OLD, Money.euros(1_120_000))
     assert revised.grounds == (growth,)
     assert revised.frame_remaining_before == PLENTY
@@ -179,7 +179,7 @@ def test_a_refusal_records_its_reasons_and_the_rules_they_invoke(
 
     [refused] = reported.collect_events()
     assert isinstance(refused, RevenueCeiling.RevisionRefused)
-    assert refused.TOPIC == "contracting.revenue_ceiling.revision_refused.v1"
+    assert refused.TOPIC == "contracting.revenue_ceiling.revision_refused"
     assert refused.reasons == reasons
     assert refused.frame_remaining == Money(0)
     policy = msz.pack.ceiling

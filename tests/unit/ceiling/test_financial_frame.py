@@ -36,7 +36,7 @@ def test_opening_a_frame_records_its_figure_under_a_natural_id() -> None:
 
     [opened] = frame.collect_events()
     assert isinstance(opened, FinancialFrame.Opened)
-    assert opened.TOPIC == "contracting.financial_frame.opened.v1"
+    assert opened.TOPIC == "contracting.financial_frame.opened"
     assert frame.id == natural_id("financial_frame", "zorg-en-zekerheid", 2027, "msz")
     assert frame.remaining == Money.euros(5)
     assert opened.timestamp == AT
@@ -56,7 +56,7 @@ def test_reserving_exactly_the_remainder_exhausts_the_frame(
 
     [reserved] = frame.collect_events()
     assert isinstance(reserved, FinancialFrame.Reserved)
-    assert reserved.TOPIC == "contracting.financial_frame.reserved.v1"
+    assert reserved.TOPIC == "contracting.financial_frame.reserved"
     assert reserved.remaining_before == Money.euros(200_000)
     assert msz.pack.ceiling is not None
     assert reserved.rules == (msz.pack.ceiling.frame_rule,)
@@ -126,6 +126,6 @@ def test_a_release_returns_no_more_than_the_ceiling_reserved(
     frame.release(amount=Money.euros(30_000), ceiling_id=CEILING_A, reason="annulled", at=AT)
     [released] = frame.collect_events()
     assert isinstance(released, FinancialFrame.Released)
-    assert released.TOPIC == "contracting.financial_frame.released.v1"
+    assert released.TOPIC == "contracting.financial_frame.released"
     assert frame.remaining == Money.euros(200_000)
     assert frame.reserved_by_ceiling == {}

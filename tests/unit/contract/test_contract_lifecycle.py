@@ -83,7 +83,7 @@ def test_an_active_contract_is_suspended_on_its_grounds(signed: Contract) -> Non
     signed.suspend(at=IN_TERM, grounds=("ZZ-EXCL-FALSE-INFORMATION",))
 
     [event] = signed.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.suspended.v1"
+    assert get_topic(type(event)) == "contracting.contract.suspended"
     assert vars(event)["grounds"] == ("ZZ-EXCL-FALSE-INFORMATION",)
     assert signed.status_on(date(2027, 3, 2)) is ContractStatus.SUSPENDED
 
@@ -107,7 +107,7 @@ def test_lifting_a_suspension_makes_the_contract_active_again(suspended: Contrac
     suspended.lift_suspension(at=_at(2027, 4, 1), motivation="investigation closed")
 
     [event] = suspended.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.suspension_lifted.v1"
+    assert get_topic(type(event)) == "contracting.contract.suspension_lifted"
     assert suspended.status_on(date(2027, 4, 1)) is ContractStatus.ACTIVE
 
 
@@ -145,7 +145,7 @@ def test_a_signed_active_or_suspended_contract_can_be_terminated(
     )
 
     [event] = signed.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.terminated.v1"
+    assert get_topic(type(event)) == "contracting.contract.terminated"
     assert vars(event)["effective_on"] == date(2027, 6, 1)
     assert vars(event)["initiated_by"] is TerminationInitiator.INSURER
     assert signed.status is ContractStatus.TERMINATED
@@ -240,7 +240,7 @@ def test_an_exclusion_ground_on_a_live_contract_is_recorded_without_terminating(
     )
 
     [event] = signed.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.termination_ground_established.v1"
+    assert get_topic(type(event)) == "contracting.contract.termination_ground_established"
     assert vars(event)["pack_id"] == "zz-2027-msz"
     assert vars(event)["rules"] == ("ZZ-EXCL-TAX",)
     assert signed.termination_grounds == ("ZZ-EXCL-TAX",)
@@ -315,7 +315,7 @@ def test_a_contract_ends_from_local_midnight_after_its_last_day(signed: Contract
     signed.end(at=datetime(2027, 12, 31, 23, 0, 0, tzinfo=UTC))
 
     [event] = signed.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.ended.v1"
+    assert get_topic(type(event)) == "contracting.contract.ended"
     assert vars(event)["ends_on"] == LAST_DAY
     assert signed.status is ContractStatus.ENDED
 
@@ -338,7 +338,7 @@ def test_a_signed_contract_is_amended_within_its_term(signed: Contract) -> None:
     signed.amend(at=_at(2026, 12, 1), description="RESV tasks added", effective_on=START)
 
     [event] = signed.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.amended.v1"
+    assert get_topic(type(event)) == "contracting.contract.amended"
     assert vars(event)["description"] == "RESV tasks added"
     assert vars(event)["effective_on"] == START
 
@@ -373,7 +373,7 @@ def test_a_tariff_annex_is_issued_once_for_a_year_of_the_term(signed: Contract) 
     signed.issue_tariff_annex(at=_at(2026, 12, 1), annex_ref="T-2027", year=2027)
 
     [event] = signed.collect_events()
-    assert get_topic(type(event)) == "contracting.contract.tariff_annex_issued.v1"
+    assert get_topic(type(event)) == "contracting.contract.tariff_annex_issued"
     assert vars(event)["issued_on"] == date(2026, 12, 1)
     with pytest.raises(TariffAnnexAlreadyIssued):
         signed.issue_tariff_annex(at=_at(2026, 12, 2), annex_ref="T-2027", year=2027)

@@ -166,7 +166,7 @@ def test_the_offer_records_provider_term_deadline_pack_and_deciding_rules(
 
     [offered] = contract.collect_events()
 
-    assert get_topic(type(offered)) == "contracting.contract.offered.v1"
+    assert get_topic(type(offered)) == "contracting.contract.offered"
     assert offered.timestamp == at
     fields: dict[str, Any] = vars(offered)
     assert fields["agb_enterprise"] == provider().agb_enterprise

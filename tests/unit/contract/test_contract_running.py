@@ -65,7 +65,7 @@ def test_a_running_contract_is_registered_signed_with_one_event_under_the_real_p
 ) -> None:
     [registered] = running.collect_events()
 
-    assert get_topic(type(registered)) == "contracting.contract.running_contract_registered.v1"
+    assert get_topic(type(registered)) == "contracting.contract.running_contract_registered"
     assert registered.timestamp == REGISTERED_AT
     fields: dict[str, Any] = vars(registered)
     assert fields["agb_enterprise"] == provider().agb_enterprise
@@ -129,7 +129,7 @@ def test_a_registered_running_contract_gets_its_2027_tariff_annex(running: Contr
     running.issue_tariff_annex(at=at, annex_ref="VECOZO-TB-2027", year=2027)
 
     [annex] = running.collect_events()
-    assert get_topic(type(annex)) == "contracting.contract.tariff_annex_issued.v1"
+    assert get_topic(type(annex)) == "contracting.contract.tariff_annex_issued"
     assert (annex.annex_ref, annex.year, annex.issued_on) == (
         "VECOZO-TB-2027",
         2027,
@@ -157,10 +157,10 @@ def test_a_registered_running_contract_can_be_amended_suspended_lifted_and_termi
     )
 
     assert [get_topic(type(e)) for e in running.collect_events()] == [
-        "contracting.contract.amended.v1",
-        "contracting.contract.suspended.v1",
-        "contracting.contract.suspension_lifted.v1",
-        "contracting.contract.terminated.v1",
+        "contracting.contract.amended",
+        "contracting.contract.suspended",
+        "contracting.contract.suspension_lifted",
+        "contracting.contract.terminated",
     ]
     assert running.status_on(date(2027, 6, 30)) is ContractStatus.ACTIVE
     assert running.status_on(date(2027, 7, 1)) is ContractStatus.TERMINATED

@@ -76,7 +76,7 @@ def test_signing_at_the_last_local_second_of_the_deadline_is_in_time(
     contract.sign(at=LAST_SECOND_CET, vecozo_ref="VZ-2026-0001")
 
     [signed] = contract.collect_events()
-    assert get_topic(type(signed)) == "contracting.contract.signed.v1"
+    assert get_topic(type(signed)) == "contracting.contract.signed"
     assert vars(signed)["signed_at"] == LAST_SECOND_CET
     assert vars(signed)["signed_on"] == ROUND_DEADLINE
     assert vars(signed)["vecozo_ref"] == "VZ-2026-0001"
@@ -142,7 +142,7 @@ def test_the_provider_declines_an_open_offer(offer: Callable[[], Contract]) -> N
     contract.decline(at=LAST_SECOND_CET, reason="tariffs too low")
 
     [declined] = contract.collect_events()
-    assert get_topic(type(declined)) == "contracting.contract.offer_declined.v1"
+    assert get_topic(type(declined)) == "contracting.contract.offer_declined"
     assert vars(declined)["reason"] == "tariffs too low"
     assert contract.status is ContractStatus.DECLINED
 
@@ -153,7 +153,7 @@ def test_the_insurer_withdraws_an_open_offer_with_a_reason(offer: Callable[[], C
     contract.withdraw_offer(at=BEFORE, reason="negative integrity advice")
 
     [withdrawn] = contract.collect_events()
-    assert get_topic(type(withdrawn)) == "contracting.contract.offer_withdrawn.v1"
+    assert get_topic(type(withdrawn)) == "contracting.contract.offer_withdrawn"
     assert vars(withdrawn)["reason"] == "negative integrity advice"
     assert contract.status is ContractStatus.WITHDRAWN
 
@@ -205,7 +205,7 @@ def test_an_offer_expires_from_local_midnight_after_its_deadline(
     contract.expire(at=FIRST_LATE_CET)
 
     [expired] = contract.collect_events()
-    assert get_topic(type(expired)) == "contracting.contract.offer_expired.v1"
+    assert get_topic(type(expired)) == "contracting.contract.offer_expired"
     assert vars(expired)["deadline"] == ROUND_DEADLINE
     assert vars(expired)["rule"] == "ZZ-MSZ-SIGN-ANNUAL"
     assert contract.status is ContractStatus.EXPIRED
@@ -252,7 +252,7 @@ def test_an_enabled_and_motivated_extension_moves_the_deadline(
     contract.sign(at=datetime(2026, 11, 13, 22, 59, 59, tzinfo=UTC), vecozo_ref="VZ-3")
 
     extended, _ = contract.collect_events()
-    assert get_topic(type(extended)) == "contracting.contract.signing_deadline_extended.v1"
+    assert get_topic(type(extended)) == "contracting.contract.signing_deadline_extended"
     assert vars(extended)["previous"] == ROUND_DEADLINE
     assert vars(extended)["until"] == date(2026, 11, 13)
     assert contract.status is ContractStatus.SIGNED

@@ -2,7 +2,8 @@
 
 Stored state of an event::
 
-    {"data": {...event fields...}, "meta": {command_id, command, correlation_id, actor},
+    {"data": {...event fields...},
+     "meta": {command_id, command, correlation_id, actor, pack?: {id, version}},
      "class_version": 2}                       # only when the event class is past v1
 
 Every event must be saved inside ``metadata.recording(...)``: an event without metadata is a
@@ -60,7 +61,12 @@ class ContractingMapper(Mapper[UUID]):
                 raise MissingEventMetadata(
                     f"{cls.__qualname__} saved without command metadata (use metadata.recording)"
                 )
-            body = {"data": encode_event(domain_event), "meta": metadata.model_dump(mode="json")}
+            data = encode_event(domain_event)
+            meta = metadata.model_dump(mode="json")
+            if data.get("pack_id") and data.get("pack_version"):
+                # Where a rule decided, the metadata names the policy pack too (one place to look).
+                meta["pack"] = {"id": data["pack_id"], "version": data["pack_version"]}
+            body = {"data": data, "meta": meta}
             class_version = getattr(cls, "class_version", 1)
             if class_version > 1:
                 body["class_version"] = class_version

@@ -118,3 +118,21 @@ def test_the_expected_version_when_current_lets_the_command_through(
 def test_a_command_on_an_unknown_aggregate_is_not_found(bus: CommandBus, officer: Actor) -> None:
     with pytest.raises(AggregateNotFound):
         bus.execute(MarkApplicationComplete(application_id=uuid4()), CommandContext(actor=officer))
+
+
+def test_every_stored_event_carries_its_command_metadata_and_deciding_pack(
+    bus: CommandBus, store: ContractingStore, provider: Actor
+) -> None:
+    context = CommandContext(actor=provider, command_id="key-meta", correlation_id="corr-9")
+    outcome = bus.execute(_submit(), context)
+
+    (stored,) = store.recorder.select_events(outcome.aggregate_id)
+    meta = store.contracting_mapper.read_body(stored)["meta"]
+
+    assert meta == {
+        "command_id": "key-meta",
+        "command": "SubmitApplication",
+        "correlation_id": "corr-9",
+        "actor": {"role": "provider", "subject": "06123456", "insurer": None},
+        "pack": {"id": "zz-2027-msz", "version": "1.1"},
+    }

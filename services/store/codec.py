@@ -50,12 +50,13 @@ def decode_event(cls: type[Any], data: dict[str, Any], originator_id: UUID, vers
 
 def encode_value(value: Any) -> Any:
     """Type-tagged JSON for arbitrary aggregate state (snapshots)."""
+    # Enums first: a StrEnum member is also a str and would come back as a bare string.
+    if isinstance(value, Enum):
+        return {"$enum": get_topic(type(value)), "v": encode_value(value.value)}
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         raise TypeError("floats are never stored: use Decimal or integer cents")
-    if isinstance(value, Enum):
-        return {"$enum": get_topic(type(value)), "v": value.value}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
@@ -106,7 +107,7 @@ def decode_value(value: Any) -> Any:
     if tag == "$dict":
         return {decode_value(k): decode_value(v) for k, v in body}
     if "$enum" in value:
-        return resolve_topic(value["$enum"])(value["v"])
+        return resolve_topic(value["$enum"])(decode_value(value["v"]))
     if "$model" in value:
         return resolve_topic(value["$model"]).model_validate(value["v"])
     if "$dataclass" in value:

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     snapshot_interval: Annotated[int, Field(ge=0)] = 100
     aggregate_cache_size: Annotated[int, Field(ge=0)] = 1000
     policy_packs_dir: Path | None = None
+    signing_deadline_extensions_allowed: bool = Field(
+        default=False,
+        description="ASSUMPTION, off by default: officers may extend an open offer's signing"
+        " deadline (brief §4.3, §13.9)",
+    )
 
     @property
     def uses_postgres(self) -> bool:

@@ -30,6 +30,7 @@ from care_contracts.services.clock import Clock
 from care_contracts.services.commands.base import Command, CommandContext, CommandOutcome, EventRef
 from care_contracts.services.commands.errors import ConcurrentWriteConflict, IdempotencyKeyReused
 from care_contracts.services.commands.unit_of_work import UnitOfWork
+from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.chain import CommandRecord
 from care_contracts.services.store.mapper import dumps_canonical
@@ -46,6 +47,7 @@ class HandlerContext:
     at: datetime
     policies: PolicyCatalog
     actor: Actor
+    settings: Settings  # configuration switches a rule reads (e.g. signing-deadline extensions)
 
 
 Handler = Callable[[UnitOfWork, Any, HandlerContext], HandlerResult]
@@ -96,11 +98,13 @@ class CommandBus:
         clock: Clock,
         policies: PolicyCatalog,
         registry: CommandRegistry = REGISTRY,
+        settings: Settings | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._policies = policies
         self._registry = registry
+        self._settings = settings if settings is not None else store.settings
 
     def execute(self, command: Command, context: CommandContext) -> CommandOutcome:
         handler = self._registry.handler_for(type(command))
@@ -110,7 +114,8 @@ class CommandBus:
             return replay
         at = self._clock.now()
         uow = UnitOfWork(self._store, context.expected_version)
-        result = handler(uow, command, HandlerContext(at, self._policies, context.actor))
+        handler_context = HandlerContext(at, self._policies, context.actor, self._settings)
+        result = handler(uow, command, handler_context)
         target = uow.target
         if target is None:
             raise RuntimeError(f"handler of {type(command).__name__} named no target aggregate")

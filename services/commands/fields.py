@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-__all__ = ["AgbField", "AwareDatetime", "KvkField", "PostcodeField", "Text"]
+__all__ = ["AgbField", "AwareDatetime", "KvkField", "PostcodeField", "RuleCode", "Text"]
 
 AgbField = Annotated[str, Field(pattern=r"^[0-9]{8}$", description="8-digit AGB code")]
 KvkField = Annotated[str, Field(pattern=r"^[0-9]{8}$", description="8-digit KvK number")]
@@ -16,6 +16,10 @@ PostcodeField = Annotated[
     Field(pattern=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$", description="Dutch postcode, e.g. 4461 AB"),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
+RuleCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Z][A-Z0-9-]*$", max_length=120, description="a policy pack rule code"),
+]
 
 
 def _aware(value: datetime) -> datetime:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from care_contracts.services.commands import applications as _applications
+from care_contracts.services.commands import ceilings as _ceilings
+from care_contracts.services.commands import contracts as _contracts
 from care_contracts.services.commands.bus import REGISTRY, CommandRegistry
 
 __all__ = ["all_handlers"]
 
-_MODULES = (_applications,)
+_MODULES = (_applications, _contracts, _ceilings)
 
 
 def all_handlers() -> CommandRegistry:

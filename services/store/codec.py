@@ -35,8 +35,16 @@ def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
 
 
 def encode_event(event: object) -> dict[str, Any]:
-    """The event's own fields as JSON-ready data, without its aggregate id and version."""
-    data: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json")
+    """The event's own fields as JSON-ready data, without its aggregate id and version.
+
+    A Decimal is stored tagged (``{"$decimal": "1.5"}``), as in snapshots: pydantic writes it as
+    a JSON string, which a ``Decimal | bool | str`` field (a metric or fact) would read back as
+    the string "1.5", so a replayed threshold would compare a string.
+    """
+    adapter = _adapter(type(event))
+    data: dict[str, Any] = _tag_decimals(
+        adapter.dump_python(event), adapter.dump_python(event, mode="json")
+    )
     for key in _IDENTITY:
         data.pop(key, None)
     return data
@@ -44,8 +52,32 @@ def encode_event(event: object) -> dict[str, Any]:
 
 def decode_event(cls: type[Any], data: dict[str, Any], originator_id: UUID, version: int) -> Any:
     return _adapter(cls).validate_python(
-        {**data, "originator_id": originator_id, "originator_version": version}
+        {**_untag_decimals(data), "originator_id": originator_id, "originator_version": version}
     )
+
+
+def _tag_decimals(native: Any, plain: Any) -> Any:
+    """``plain`` (the JSON dump) with every value that is a Decimal in ``native`` tagged."""
+    if isinstance(native, Decimal):
+        return {"$decimal": str(native)}
+    if isinstance(native, dict) and isinstance(plain, dict):
+        return {
+            key: _tag_decimals(value, item)
+            for (_, value), (key, item) in zip(native.items(), plain.items(), strict=True)
+        }
+    if isinstance(native, list | tuple) and isinstance(plain, list):
+        return [_tag_decimals(value, item) for value, item in zip(native, plain, strict=True)]
+    return plain
+
+
+def _untag_decimals(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$decimal" in value:
+            return Decimal(value["$decimal"])
+        return {key: _untag_decimals(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_untag_decimals(item) for item in value]
+    return value
 
 
 def encode_value(value: Any) -> Any:

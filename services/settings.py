@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     postgres_pool_size: Annotated[int, Field(ge=1)] = 5
     postgres_lock_timeout_s: Annotated[int, Field(ge=0)] = 5
     snapshot_interval: Annotated[int, Field(ge=0)] = 100
-    aggregate_cache_size: Annotated[int, Field(ge=0)] = 1000
+    aggregate_cache_size: Annotated[int, Field(ge=0)] = 1000  # 0: no cache
     policy_packs_dir: Path | None = None
     signing_deadline_extensions_allowed: bool = Field(
         default=False,
@@ -53,9 +53,11 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing environment for the contracting store, from typed settings."""
     env = {
         "ORIGINATOR_ID_TYPE": "uuid",
-        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
         "IS_SNAPSHOTTING_ENABLED": "y" if settings.snapshot_interval else "n",
     }
+    if settings.aggregate_cache_size:
+        # Only a positive size: eventsourcing reads "0" as an unbounded cache, not as none.
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     if settings.postgres_dsn is None:
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",

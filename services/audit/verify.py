@@ -73,7 +73,11 @@ def verify(store: ContractingStore, *, page_size: int = PAGE_SIZE) -> VerifyRepo
     checker = _Checker()
     for row in walk(store, page_size=page_size):
         checker.check(row)
-    findings = [f for f in checker.finish() if not _committed_meanwhile(store, f)]
+    findings: dict[tuple[int, FindingKind, UUID | None, int | None], Finding] = {}
+    for finding in checker.finish():
+        key = (finding.position, finding.kind, finding.aggregate_id, finding.version)
+        if key not in findings and not _committed_meanwhile(store, finding):
+            findings[key] = finding  # one finding per damage, whichever check saw it first
     head = checker.prev_link
     return VerifyReport(
         events=checker.events,
@@ -81,7 +85,7 @@ def verify(store: ContractingStore, *, page_size: int = PAGE_SIZE) -> VerifyRepo
         aggregates=len(checker.aggregates),
         head_position=head.position if head else None,
         head_hash=head.hash if head else None,
-        findings=tuple(sorted(set(findings), key=lambda f: (f.position, f.kind, str(f)))),
+        findings=tuple(sorted(findings.values(), key=lambda f: (f.position, f.kind))),
     )
 
 
@@ -178,7 +182,9 @@ class _Checker:
                 own_hash_ok = True
             else:
                 why = "its prev_hash is not its predecessor's hash: chain rows before it are gone"
-            self.report(position, FindingKind.CHAIN_BROKEN, link.originator_id, None, why)
+            self.report(
+                position, FindingKind.CHAIN_BROKEN, link.originator_id, link.originator_version, why
+            )
         if not own_hash_ok and event is not None:
             recomputed = link_hash(link.prev_hash, position, event)
             self.suspect = _Suspect(link, recomputed)
@@ -195,7 +201,13 @@ class _Checker:
             return True
         if successor.prev_hash == suspect.recomputed:
             why = "its chain row's hash was rewritten (the event row still hashes to the original)"
-            self.report(link.position, FindingKind.CHAIN_BROKEN, link.originator_id, None, why)
+            self.report(
+                link.position,
+                FindingKind.CHAIN_BROKEN,
+                link.originator_id,
+                link.originator_version,
+                why,
+            )
             return True
         why = "neither the event row nor the chain row agrees with the next chain row"
         self.report(

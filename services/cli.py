@@ -1,7 +1,9 @@
 """The ``care-contracts`` command line: operators' and auditors' entry point.
 
-For now it lists, shows and validates policy packs; the service, audit and stream commands join
-it as they are built. Exit codes: 0 ok, 1 a check failed (e.g. an invalid pack), 2 bad usage.
+It lists, shows and validates policy packs, and (``cli_audit``) reads an existing store's history,
+verifies its hash chain and exports it; the service and stream commands join as they are built.
+Exit codes: 0 ok, 1 a check failed (an invalid pack, a damaged chain, an unknown aggregate),
+2 bad usage or no readable store.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.table import Table
 
 from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
 from care_contracts.domain.policy.model import PackRef
+from care_contracts.services.cli_audit import register_audit_commands
 from care_contracts.services.policy.loader import PackFileError, load_catalog
 
 __all__ = ["app", "main"]
@@ -28,6 +31,7 @@ app = typer.Typer(
 )
 packs_app = typer.Typer(help="Policy packs: versioned insurer × year × care-type rules.")
 app.add_typer(packs_app, name="packs")
+register_audit_commands(app)
 
 _out = Console(width=200)
 _err = Console(stderr=True)

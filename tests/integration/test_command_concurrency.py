@@ -154,7 +154,7 @@ def test_two_officers_suspending_one_contract_suspend_it_once_round_after_round(
     steps.at(local(2027, 2, 1))
 
     for round_ in range(ROUNDS):
-        version = open_store().repository.get(contract_id).version
+        version: int = open_store().repository.get(contract_id).version
         results = race(
             open_store,
             clock,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+from eventsourcing.domain import Aggregate
 
 from care_contracts.domain.ceiling.ceiling import RevenueCeiling
 from care_contracts.domain.ceiling.outcomes import CeilingStatus
@@ -91,13 +92,13 @@ def test_a_new_store_over_the_same_database_reloads_every_aggregate_equal(
     steps: Steps, open_store: StoreFactory
 ) -> None:
     written = _revised_ceiling(steps)
-    originals = {i: steps.store.repository.get(i) for i in written}
+    originals: dict[UUID, Aggregate] = {i: steps.store.repository.get(i) for i in written}
 
     restarted = open_store()
 
     assert len(written) == 4  # application, contract, ceiling, frame
     for aggregate_id, original in originals.items():
-        reloaded = restarted.repository.get(aggregate_id)
+        reloaded: Aggregate = restarted.repository.get(aggregate_id)
         assert type(reloaded) is type(original)
         assert vars(reloaded) == vars(original), type(original).__name__
     [ceiling] = [a for a in originals.values() if isinstance(a, RevenueCeiling)]

@@ -99,7 +99,7 @@ def _report(steps: Steps, ceiling_id: UUID, growth: str, agb: str) -> NoticeOutc
         provider_actor(agb),
     )
     assert outcome.result is not None
-    return NoticeOutcome(outcome.result["notice"])
+    return NoticeOutcome(str(outcome.result["notice"]))
 
 
 def _ground(steps: Steps, ceiling_id: UUID, growth: str) -> None:

@@ -31,6 +31,8 @@ _POSTGRES_TABLES = (f"{APP_NAME}_events", f"{APP_NAME}_chain")
 
 
 class _ExistingStore(ContractingStore):
+    name = APP_NAME  # eventsourcing names a subclass after itself, and its PostgreSQL tables too
+
     def construct_env(self, name: str, env: Any = None) -> Environment:
         environment = super().construct_env(name, env)
         environment["CREATE_TABLE"] = "n"

@@ -258,3 +258,21 @@ def test_a_database_file_without_the_event_tables_exits_2_and_is_left_alone(tmp_
     with closing(sqlite3.connect(path)) as connection:
         tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
     assert tables == {"notes"}
+
+
+def test_verify_and_export_read_the_store_the_options_name_on_either_backend(
+    settings: Settings, bus: CommandBus, clock: SimulatedClock
+) -> None:
+    seed(bus, clock)
+    options = ["--data-dir", str(settings.data_dir)]
+    if settings.postgres_dsn is not None:
+        dsn = settings.postgres_dsn.get_secret_value()
+        options += ["--postgres-dsn", dsn, "--postgres-schema", settings.postgres_schema]
+
+    verified = runner.invoke(app, ["verify", "--json", *options])
+    exported = runner.invoke(app, ["export", *options])
+
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout)["events"] == 8
+    assert exported.exit_code == 0
+    assert len(exported.stdout.splitlines()) == 8

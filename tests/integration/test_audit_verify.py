@@ -7,6 +7,7 @@ The seeded log (see audit_rows): positions 1..8 hold A v1, B v1, A v2, B v2, A v
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -239,3 +240,30 @@ def test_cutting_the_newest_rows_from_both_tables_is_beyond_the_chain_alone(
     assert after.ok
     assert (before.head_position, after.head_position) == (8, 7)
     assert after.head_hash != before.head_hash
+
+
+def test_an_event_committed_while_verify_walks_the_log_is_not_taken_for_damage(
+    store: ContractingStore,
+    bus: CommandBus,
+    seeded: Seeded,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    select_notifications = store.recorder.select_notifications
+    committed: list[int] = []
+
+    def then_a_command_commits(*args: Any, **kwargs: Any) -> Any:
+        page = select_notifications(*args, **kwargs)
+        if not page and not committed:  # the walk has read the last event row, not the chain yet
+            outcome = bus.execute(
+                submit("06111111", "11111111", "Kliniek Zuid"), CommandContext(actor=OFFICER)
+            )
+            committed.append(outcome.events[0].position or 0)
+        return page
+
+    monkeypatch.setattr(store.recorder, "select_notifications", then_a_command_commits)
+
+    report = verify(store, page_size=100)
+
+    assert committed == [9]
+    assert report.chain_rows == 9  # the chain walk saw the new row, the event walk had finished
+    assert report.ok

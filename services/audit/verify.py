@@ -175,19 +175,19 @@ class _Checker:
         if self.suspect is not None:
             continuous = self._settle(self.suspect, link) or continuous
             self.suspect = None
-        own_hash_ok = event is None or link_hash(link.prev_hash, position, event) == link.hash
+        own = link_hash(link.prev_hash, position, event) if event is not None else None
+        own_hash_ok = own is None or own == link.hash
         if not continuous:
             if event is not None and link_hash(expected, position, event) == link.hash:
                 why = "its prev_hash was rewritten (the row hashes from its true predecessor)"
                 own_hash_ok = True
             else:
-                why = "its prev_hash is not its predecessor's hash: chain rows before it are gone"
+                why = "its prev_hash is not its predecessor's hash (chain rows gone or rewritten)"
             self.report(
                 position, FindingKind.CHAIN_BROKEN, link.originator_id, link.originator_version, why
             )
-        if not own_hash_ok and event is not None:
-            recomputed = link_hash(link.prev_hash, position, event)
-            self.suspect = _Suspect(link, recomputed)
+        if not own_hash_ok and own is not None:
+            self.suspect = _Suspect(link, own)
         self.prev_link = link
 
     def _settle(self, suspect: _Suspect, successor: ChainLink) -> bool:

@@ -12,6 +12,7 @@ from datetime import date
 from typing import ClassVar, Self
 
 from care_contracts.domain.errors import DomainError
+from care_contracts.domain.immutable import immutable_value
 
 __all__ = [
     "AgbCode",
@@ -57,6 +58,7 @@ class InvalidPeriod(DomainError):
     title = "A period ends on or after its start"
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class AgbCode:
     """An 8-digit AGB code (any level: enterprise, establishment, practice, professional)."""
@@ -71,6 +73,7 @@ class AgbCode:
         return self.value
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class KvkNumber:
     """An 8-digit Chamber of Commerce (KvK) number."""
@@ -85,6 +88,7 @@ class KvkNumber:
         return self.value
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class Postcode:
     """A Dutch postcode in its canonical form ``1234 AB``; ``area`` is its 4-digit part."""
@@ -109,6 +113,7 @@ class Postcode:
         return self.value
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
     """An amount in whole euro cents. Never a float."""
@@ -147,6 +152,7 @@ class Money:
         return f"{sign}€{whole:,}.{cents:02d}"
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class Period:
     """An inclusive range of calendar dates; ``end`` None means open-ended."""

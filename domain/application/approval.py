@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from care_contracts.domain.immutable import immutable_value
 from care_contracts.domain.policy.model import PackRef, Route
 from care_contracts.domain.values import AgbCode, KvkNumber, Postcode
 
 __all__ = ["ApprovedAssessment", "ProviderDetails"]
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class ProviderDetails:
     """Who applies: enterprise-level AGB code first (Z&Z contracts at enterprise level)."""
@@ -25,6 +27,7 @@ class ProviderDetails:
     role: str | None = None  # e.g. "regio_organisatie" for the multidisciplinary pack
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class ApprovedAssessment:
     """An approved ProviderApplication, read by ``Contract.offer`` (brief §4.1 invariant)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from care_contracts.domain.application.states import Outcome
+from care_contracts.domain.immutable import immutable_value
 from care_contracts.domain.policy.model import RuleKind
 from care_contracts.domain.policy.rules import Fact
 
@@ -20,6 +21,7 @@ def as_pairs(facts: Mapping[str, Fact]) -> FactPairs:
     return tuple(sorted(facts.items()))
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class RequirementRecord:
     """The latest recorded outcome of one requirement."""
@@ -33,6 +35,7 @@ class RequirementRecord:
     assessed_on: date
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class ExclusionFinding:
     """The latest finding on one exclusion ground; ``counts`` is the look-back's verdict."""

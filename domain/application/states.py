@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from care_contracts.domain.immutable import immutable_value
+
 __all__ = [
     "TERMINAL",
     "ApplicationStatus",
@@ -80,6 +82,7 @@ class ReasonKind(StrEnum):
     INCOMPLETE = "incomplete"
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class RejectionReason:
     """One reason for a rejection; requirement and exclusion reasons name their rule code."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from care_contracts.domain.immutable import immutable_value
 from care_contracts.domain.values import Money
 
 __all__ = [
@@ -43,6 +44,7 @@ class RefusalReason(StrEnum):
     DISCRETION = "DISCRETION"  # grounds are necessary, not sufficient: needs a motivation
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class ApproveRevision:
     """Raise the ceiling to ``new_amount``; ``late_reason`` is required after the deadline."""
@@ -51,6 +53,7 @@ class ApproveRevision:
     late_reason: str | None = None
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class RefuseRevision:
     """Refuse the revision for ``reasons``; ``motivation`` is required for DISCRETION."""

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from care_contracts.domain.immutable import immutable_value
 from care_contracts.domain.policy.model import PackRef
 
 __all__ = ["ContractFacts"]
 
 
+@immutable_value
 @dataclass(frozen=True, slots=True)
 class ContractFacts:
     contract_id: UUID

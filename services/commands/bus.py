@@ -109,9 +109,11 @@ class CommandBus:
     def execute(self, command: Command, context: CommandContext) -> CommandOutcome:
         handler = self._registry.handler_for(type(command))
         digest = payload_hash(command)
-        replay = self._replay(context.command_id, digest)
-        if replay is not None:
-            return replay
+        # A generated command id is new by construction: only a client's key can repeat.
+        if "command_id" in context.model_fields_set:
+            replay = self._replay(context.command_id, digest)
+            if replay is not None:
+                return replay
         at = self._clock.now()
         uow = UnitOfWork(self._store, context.expected_version)
         handler_context = HandlerContext(at, self._policies, context.actor, self._settings)

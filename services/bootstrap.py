@@ -14,6 +14,7 @@ from care_contracts.services.commands.handlers import all_handlers
 from care_contracts.services.policy.loader import load_catalog
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
+from care_contracts.services.store.group_commit import GroupCommitter
 
 __all__ = ["Services", "build"]
 
@@ -35,6 +36,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Se
     policies = load_catalog(settings.policy_packs_dir)
     store = ContractingStore(settings)
     clock = clock or SystemClock()
-    return Services(
-        settings, policies, store, clock, CommandBus(store, clock, policies, all_handlers())
-    )
+    committer = GroupCommitter(store) if settings.group_commit else None
+    bus = CommandBus(store, clock, policies, all_handlers(), committer=committer)
+    return Services(settings, policies, store, clock, bus)

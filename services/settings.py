@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     postgres_pool_size: Annotated[int, Field(ge=1)] = 5
     postgres_lock_timeout_s: Annotated[int, Field(ge=0)] = 5
     snapshot_interval: Annotated[int, Field(ge=0)] = 100
+    group_commit: bool = Field(
+        default=True, description="concurrent commands share one transaction, each its own outcome"
+    )
     aggregate_cache_size: Annotated[int, Field(ge=0)] = 1000  # 0: no cache
     policy_packs_dir: Path | None = None
     signing_deadline_extensions_allowed: bool = Field(

@@ -20,19 +20,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
 from typing import Any, TypeVar
+from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from pydantic import JsonValue
 
+from care_contracts.domain.errors import DomainError
 from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.services.clock import Clock
 from care_contracts.services.commands.base import Command, CommandContext, CommandOutcome, EventRef
-from care_contracts.services.commands.errors import ConcurrentWriteConflict, IdempotencyKeyReused
+from care_contracts.services.commands.errors import (
+    ConcurrentWriteConflict,
+    IdempotencyKeyReused,
+    StoreRefusedWrite,
+)
 from care_contracts.services.commands.unit_of_work import UnitOfWork
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.chain import CommandRecord
+from care_contracts.services.store.group_commit import GroupCommitter
 from care_contracts.services.store.mapper import dumps_canonical
 from care_contracts.services.store.metadata import Actor, EventMetadata, recording
 
@@ -98,12 +106,15 @@ class CommandBus:
         clock: Clock,
         policies: PolicyCatalog,
         registry: CommandRegistry = REGISTRY,
+        *,
+        committer: GroupCommitter | None = None,
         settings: Settings | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._policies = policies
         self._registry = registry
+        self._committer = committer
         self._settings = settings if settings is not None else store.settings
 
     def execute(self, command: Command, context: CommandContext) -> CommandOutcome:
@@ -151,18 +162,38 @@ class CommandBus:
             correlation_id=context.correlation_id,
             actor=context.actor,
         )
+        first_versions = {a.id: a.pending_events[0].originator_version for a in changed}
         try:
-            with recording(metadata):
-                recordings = self._store.save(*changed, command_record=record)
+            positions = self._save(changed, record, metadata)
         except IntegrityError as error:
             replay = self._replay(context.command_id, digest)
             if replay is not None:
                 return replay
-            raise ConcurrentWriteConflict(
-                f"{outcome.aggregate_type} {outcome.aggregate_id} was changed concurrently",
-                id=str(outcome.aggregate_id),
-            ) from error
-        return outcome.with_positions([r.notification.id for r in recordings])
+            raise self._refusal(outcome, first_versions) from error
+        return outcome.with_positions(positions)
+
+    def _save(
+        self, changed: list[Aggregate], record: CommandRecord, metadata: EventMetadata
+    ) -> list[int]:
+        if self._committer is not None:
+            return self._committer.save(changed, record, metadata)
+        with recording(metadata):
+            recordings = self._store.save(*changed, command_record=record)
+        return [r.notification.id for r in recordings]
+
+    def _refusal(self, outcome: CommandOutcome, first_versions: dict[UUID, int]) -> DomainError:
+        """Tell a lost race from a store that refuses a write for another reason."""
+        for aggregate_id, version in first_versions.items():
+            if self._store.recorder.select_events(aggregate_id, gt=version - 1, limit=1):
+                return ConcurrentWriteConflict(
+                    f"{outcome.aggregate_type} {outcome.aggregate_id} was changed concurrently",
+                    id=str(outcome.aggregate_id),
+                )
+        return StoreRefusedWrite(
+            "the event store refused the write although no other command changed these"
+            " aggregates; run `care-contracts verify`",
+            id=str(outcome.aggregate_id),
+        )
 
     def _replay(self, command_id: str, digest: str) -> CommandOutcome | None:
         record = self._store.chain.select_command(command_id)

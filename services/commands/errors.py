@@ -13,6 +13,7 @@ __all__ = [
     "AggregateVersionMismatch",
     "ConcurrentWriteConflict",
     "IdempotencyKeyReused",
+    "StoreRefusedWrite",
 ]
 
 
@@ -34,3 +35,8 @@ class ConcurrentWriteConflict(DomainError):
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     title = "This idempotency key was used before for a different command or payload"
+
+
+class StoreRefusedWrite(DomainError):
+    code = "store_refused_write"
+    title = "The event store refused the write for a reason other than a concurrent command"

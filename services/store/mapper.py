@@ -56,7 +56,7 @@ class ContractingMapper(Mapper[UUID]):
                 }
             }
         else:
-            metadata = current_metadata()
+            metadata = current_metadata(domain_event.originator_id, domain_event.originator_version)
             if metadata is None:
                 raise MissingEventMetadata(
                     f"{cls.__qualname__} saved without command metadata (use metadata.recording)"

@@ -6,14 +6,15 @@ stored envelope. eventsourcing 9.5.6 has no metadata of its own, hence this cont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Actor", "EventMetadata", "Role", "current_metadata", "recording"]
+__all__ = ["Actor", "EventMetadata", "Role", "current_metadata", "recording", "recording_each"]
 
 
 class Role(StrEnum):
@@ -47,8 +48,31 @@ _current: ContextVar[EventMetadata | None] = ContextVar(
 )
 
 
-def current_metadata() -> EventMetadata | None:
+_per_event: ContextVar[Mapping[tuple[UUID, int], EventMetadata] | None] = ContextVar(
+    "care_contracts_event_metadata_per_event", default=None
+)
+
+
+def current_metadata(
+    originator_id: UUID | None = None, version: int | None = None
+) -> EventMetadata | None:
+    """The metadata bound for this event: per event in a group commit, else for the block."""
+    per_event = _per_event.get()
+    if per_event is not None and originator_id is not None and version is not None:
+        found = per_event.get((originator_id, version))
+        if found is not None:
+            return found
     return _current.get()
+
+
+@contextmanager
+def recording_each(metadata: Mapping[tuple[UUID, int], EventMetadata]) -> Iterator[None]:
+    """Bind metadata per event (aggregate id, version): several commands saved in one go."""
+    token = _per_event.set(metadata)
+    try:
+        yield
+    finally:
+        _per_event.reset(token)
 
 
 @contextmanager

@@ -22,7 +22,31 @@ from psycopg.sql import SQL, Identifier
 
 from care_contracts.services.store.chain import GENESIS, ChainLink, CommandRecord, link_hash
 
-__all__ = ["ChainReader", "ChainedPostgresApplicationRecorder", "ChainedSQLiteApplicationRecorder"]
+__all__ = [
+    "ChainReader",
+    "ChainedPostgresApplicationRecorder",
+    "ChainedSQLiteApplicationRecorder",
+    "command_rows",
+]
+
+
+def command_rows(
+    kwargs: dict[str, Any], positions: Sequence[int]
+) -> list[tuple[CommandRecord, list[int]]]:
+    """Each command record with the positions of its own events.
+
+    ``command_record=`` covers every event of the save; ``command_records=[(record, n), ...]``
+    (a group commit) gives each record the next ``n`` events, in order.
+    """
+    single: CommandRecord | None = kwargs.get("command_record")
+    if single is not None:
+        return [(single, list(positions))]
+    rows = []
+    offset = 0
+    for record, count in kwargs.get("command_records") or ():
+        rows.append((record, list(positions[offset : offset + count])))
+        offset += count
+    return rows
 
 
 def _links(
@@ -81,8 +105,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder, ChainReader):
                 for x in links
             ],
         )
-        record: CommandRecord | None = kwargs.get("command_record")
-        if record is not None:
+        for record, own_positions in command_rows(kwargs, positions):
             c.execute(
                 f"INSERT INTO {self.commands_table} VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -90,7 +113,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder, ChainReader):
                     record.command,
                     record.payload_hash,
                     record.outcome,
-                    json.dumps(positions),
+                    json.dumps(own_positions),
                     record.recorded_at,
                 ),
             )
@@ -177,18 +200,21 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder, ChainReade
                 for x in links
             ],
         )
-        record: CommandRecord | None = kwargs.get("command_record")
-        if record is not None:
-            curs.execute(
+        rows = command_rows(kwargs, positions)
+        if rows:
+            curs.executemany(
                 SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(self._commands),
-                (
-                    record.command_id,
-                    record.command,
-                    record.payload_hash,
-                    record.outcome,
-                    json.dumps(positions),
-                    record.recorded_at,
-                ),
+                [
+                    (
+                        record.command_id,
+                        record.command,
+                        record.payload_hash,
+                        record.outcome,
+                        json.dumps(own_positions),
+                        record.recorded_at,
+                    )
+                    for record, own_positions in rows
+                ],
             )
         return positions
 

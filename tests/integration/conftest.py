@@ -22,6 +22,7 @@ from care_contracts.services.commands.bus import CommandBus
 from care_contracts.services.commands.handlers import all_handlers
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
+from care_contracts.services.store.group_commit import GroupCommitter
 from care_contracts.services.store.metadata import Actor, Role
 
 POSTGRES_DSN_VARIABLE = "CARE_CONTRACTS_TEST_POSTGRES_DSN"
@@ -83,7 +84,8 @@ def clock() -> SimulatedClock:
 
 @pytest.fixture
 def bus(store: ContractingStore, clock: SimulatedClock, catalog: PolicyCatalog) -> CommandBus:
-    return CommandBus(store, clock, catalog, all_handlers())
+    # Through a group committer, as the service runs (Settings.group_commit defaults on).
+    return CommandBus(store, clock, catalog, all_handlers(), committer=GroupCommitter(store))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from care_contracts.services.audit.verify import FindingKind, VerifyReport, veri
 from care_contracts.services.clock import SimulatedClock
 from care_contracts.services.commands.base import CommandContext
 from care_contracts.services.commands.bus import CommandBus
-from care_contracts.services.commands.errors import ConcurrentWriteConflict
+from care_contracts.services.commands.errors import StoreRefusedWrite
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.mapper import dumps_canonical
@@ -111,8 +111,9 @@ def test_after_the_newest_event_is_deleted_the_log_does_not_silently_move_on(
         bus.execute(command, CommandContext(actor=OFFICER))
         assert _found(verify(store)) == [(8, K.DELETED, seeded.b, 4)]
     else:
-        # SQLite would give rowid 8 to the next event; the chain's primary key refuses the append.
-        with pytest.raises(ConcurrentWriteConflict):
+        # SQLite would give rowid 8 to the next event; the chain's primary key refuses the append,
+        # and the refusal says it is the store, not a concurrent command.
+        with pytest.raises(StoreRefusedWrite):
             bus.execute(command, CommandContext(actor=OFFICER))
         assert store.recorder.max_notification_id() == 7
         assert _found(verify(store)) == [(8, K.DELETED, seeded.b, 4)]

@@ -1,6 +1,6 @@
 """In-process command throughput through the real CommandBus, next to eventsourcing's own floor.
 
-    python bench/store_throughput.py [--cycles N] [--contract-events N]
+    python bench/store_throughput.py [--cycles N] [--clients N] [--contract-events N]
                                      [--postgres-dsn DSN] [--profile FILE]
 
 One cycle is a provider's whole way on the real zz-2027-msz pack: submit, complete, metrics,
@@ -11,7 +11,9 @@ default mapper and recorder saving a trivial one-event aggregate, measured in th
 Printed: commands/s, events/s, their ratio to the floor, where a command's time goes (timers
 wrapped around the bus's replay check, the handler, ``store.save`` and inside it the mapper and
 the recorder, here in the bench, never in product code), and the time to load a contract of
-``--contract-events`` events cold (no aggregate cache) without and with snapshots.
+``--contract-events`` events cold (no aggregate cache) without and with snapshots. A second run
+has ``--clients`` threads run cycles at once through a bus with group commit (as the HTTP API's
+worker threads will), against the floor saving sequentially and from as many threads.
 
 SQLite always runs (a fresh temporary file); PostgreSQL runs when ``--postgres-dsn`` is given or
 ``CARE_CONTRACTS_TEST_POSTGRES_DSN`` is set (a fresh schema, dropped afterwards). Figures are for
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -61,6 +65,7 @@ from care_contracts.services.commands.handlers import all_handlers
 from care_contracts.services.policy.loader import load_catalog
 from care_contracts.services.settings import Settings, eventsourcing_env
 from care_contracts.services.store.application import ContractingStore
+from care_contracts.services.store.group_commit import GroupCommitter
 from care_contracts.services.store.metadata import Actor, EventMetadata, Role, recording
 
 PACK = PackRef(id="zz-2027-msz", version="1.1")
@@ -282,6 +287,20 @@ class Floor:
     def rate(self) -> float:
         return self.saves / self.seconds
 
+    def concurrent_rate(self, saves: int, threads: int) -> float:
+        """Saves/s with ``threads`` threads saving at once (eventsourcing has no group commit)."""
+        each = max(1, saves // threads)
+        workers = [
+            threading.Thread(target=lambda: [self.app.save(Ping()) for _ in range(each)])
+            for _ in range(threads)
+        ]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return each * threads / (time.perf_counter() - started)
+
     def close(self) -> None:
         self.app.close()
 
@@ -398,6 +417,84 @@ def run_backend(
     )
 
 
+@dataclass
+class ConcurrentResult:
+    clients: int
+    commands: int
+    events: int
+    seconds: float
+    batches: int
+    floor_sequential: float
+    floor_concurrent: float
+
+
+def run_concurrent(
+    settings: Settings,
+    floor_env: dict[str, str],
+    catalog: PolicyCatalog,
+    args: argparse.Namespace,
+) -> ConcurrentResult:
+    """``--clients`` threads run whole cycles at once through one bus with a group committer,
+    as the HTTP API's worker threads would; the floor is measured sequentially (eventsourcing's
+    ``save`` as it is) and with as many threads saving at once."""
+    store = ContractingStore(settings)
+    committer = GroupCommitter(store)
+    bus = CommandBus(store, FixedClock(AT), catalog, all_handlers(), committer=committer)
+    plan = assessment(catalog.get(PACK))
+    floor = Floor(floor_env)
+    lock = threading.Lock()
+    totals = {"commands": 0, "events": 0}
+    numbers = itertools.count(1_000_000)
+    per_client = max(1, args.cycles // args.clients)
+
+    def client() -> None:
+        for _ in range(per_client):
+            with lock:
+                n = next(numbers)
+            c, e, _ = run_cycle(bus, n, plan)
+            with lock:
+                totals["commands"] += c
+                totals["events"] += e
+
+    try:
+        run_cycle(bus, next(numbers), plan)  # warm-up
+        committer.batches = committer.saves = 0
+        threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        floor.run(totals["commands"])
+        floor_concurrent = floor.concurrent_rate(totals["commands"], args.clients)
+    finally:
+        floor.close()
+        store.close()
+    return ConcurrentResult(
+        args.clients,
+        totals["commands"],
+        totals["events"],
+        seconds,
+        committer.batches,
+        floor.rate,
+        floor_concurrent,
+    )
+
+
+def report_concurrent(name: str, r: ConcurrentResult) -> None:
+    commands_s = r.commands / r.seconds
+    print(f"\n== {name}, {r.clients} concurrent clients, group commit: {r.commands} commands")
+    print(f"  commands/s            {commands_s:9.1f}")
+    print(f"  events/s              {r.events / r.seconds:9.1f}")
+    print(f"  commands per commit   {r.commands / max(r.batches, 1):9.2f}")
+    print(f"  floor saves/s         {r.floor_sequential:9.1f}   (one thread)")
+    print(f"  floor saves/s         {r.floor_concurrent:9.1f}   ({r.clients} threads)")
+    print(f"  events/s / floor      {r.events / r.seconds / r.floor_sequential:9.2f}")
+    print(f"  commands/s / floor    {commands_s / r.floor_sequential:9.2f}")
+    print(f"  commands/s / floor at {r.clients} threads {commands_s / r.floor_concurrent:5.2f}")
+
+
 def report(name: str, r: Result, args: argparse.Namespace) -> None:
     per_cycle = r.commands // args.cycles
     commands_s = r.commands / r.seconds
@@ -432,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres-dsn", default=os.environ.get("CARE_CONTRACTS_TEST_POSTGRES_DSN") or None
     )
     parser.add_argument("--profile", help="write a cProfile of the SQLite cycles to this file")
+    parser.add_argument(
+        "--clients", type=int, default=8, help="threads for the concurrent, group-commit run"
+    )
     args = parser.parse_args(argv)
     catalog = load_catalog()
     print(f"python {sys.version.split()[0]}, pack {PACK.id}@{PACK.version}")
@@ -440,6 +540,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(data_dir=Path(tmp) / "data")
         floor = floor_settings(settings, Path(tmp) / "floor.sqlite")
         report("SQLite", run_backend("sqlite", settings, floor, catalog, args), args)
+    with tempfile.TemporaryDirectory(prefix="cc-bench-") as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data")
+        floor = floor_settings(settings, Path(tmp) / "floor.sqlite")
+        report_concurrent("SQLite", run_concurrent(settings, floor, catalog, args))
 
     if args.postgres_dsn:
         schema = f"cc_bench_{uuid.uuid4().hex[:12]}"
@@ -455,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
                 floor = floor_settings(settings, None)
                 result = run_backend("postgres", settings, floor, catalog, args)
                 report(f"PostgreSQL (schema {schema})", result, args)
+                report_concurrent("PostgreSQL", run_concurrent(settings, floor, catalog, args))
         finally:
             with psycopg.connect(args.postgres_dsn, autocommit=True) as connection:
                 connection.execute(f'DROP SCHEMA "{schema}" CASCADE')

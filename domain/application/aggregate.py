@@ -56,6 +56,7 @@ from care_contracts.domain.application.submission import check_submission
 from care_contracts.domain.dates import local_date, require_aware
 from care_contracts.domain.errors import DomainError
 from care_contracts.domain.identity import natural_id
+from care_contracts.domain.immutable import StructuralCopy
 from care_contracts.domain.policy.catalog import ResolvedPack
 from care_contracts.domain.policy.errors import PolicyPackMismatch
 from care_contracts.domain.policy.model import PackRef, Route, RuleKind
@@ -68,7 +69,7 @@ _OPEN = frozenset({_S.RECEIVED, _S.INCOMPLETE, _S.UNDER_ASSESSMENT})
 _ASSESSING = frozenset({_S.UNDER_ASSESSMENT})
 
 
-class ProviderApplication(Aggregate):
+class ProviderApplication(StructuralCopy, Aggregate):
     """One provider × pack × sub-type application (brief §4.2)."""
 
     TOPIC = "contracting.application"

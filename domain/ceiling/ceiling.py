@@ -43,6 +43,7 @@ from care_contracts.domain.ceiling.outcomes import (
 from care_contracts.domain.contract.facts import ContractFacts
 from care_contracts.domain.dates import is_on_or_before
 from care_contracts.domain.identity import natural_id
+from care_contracts.domain.immutable import StructuralCopy
 from care_contracts.domain.policy.catalog import ResolvedPack
 from care_contracts.domain.policy.model import CeilingPolicy, PackRef
 from care_contracts.domain.values import Money
@@ -50,7 +51,7 @@ from care_contracts.domain.values import Money
 __all__ = ["RevenueCeiling"]
 
 
-class RevenueCeiling(Aggregate):
+class RevenueCeiling(StructuralCopy, Aggregate):
     """One contract's revenue ceiling for one year, and its one revision decision."""
 
     TOPIC = "contracting.revenue_ceiling"

@@ -24,6 +24,7 @@ from care_contracts.domain.ceiling.errors import (
     ReservationNotPositive,
 )
 from care_contracts.domain.identity import natural_id
+from care_contracts.domain.immutable import StructuralCopy
 from care_contracts.domain.policy.catalog import ResolvedPack
 from care_contracts.domain.policy.model import CeilingPolicy
 from care_contracts.domain.values import Money
@@ -31,7 +32,7 @@ from care_contracts.domain.values import Money
 __all__ = ["FinancialFrame"]
 
 
-class FinancialFrame(Aggregate):
+class FinancialFrame(StructuralCopy, Aggregate):
     """The money an insurer can still add to revenue ceilings of one year and care type."""
 
     TOPIC = "contracting.financial_frame"

@@ -54,6 +54,7 @@ from care_contracts.domain.contract.status import ContractStatus, TerminationIni
 from care_contracts.domain.contract.views import ContractView
 from care_contracts.domain.dates import local_date
 from care_contracts.domain.identity import natural_id
+from care_contracts.domain.immutable import StructuralCopy
 from care_contracts.domain.policy.catalog import ResolvedPack
 from care_contracts.domain.policy.errors import PolicyPackMismatch
 from care_contracts.domain.policy.model import Route
@@ -66,7 +67,7 @@ _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 _IN_FORCE = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
 
 
-class Contract(ContractView, Aggregate):
+class Contract(StructuralCopy, ContractView, Aggregate):
     """One insurer's contract with one provider for one care type and year (brief §4.3)."""
 
     TOPIC = "contracting.contract"

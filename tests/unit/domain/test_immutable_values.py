@@ -6,7 +6,7 @@ import copy
 from datetime import UTC, date, datetime
 
 from care_contracts.domain.application.approval import ProviderDetails
-from care_contracts.domain.immutable import immutable_value
+from care_contracts.domain.immutable import StructuralCopy, immutable_value
 from care_contracts.domain.values import AgbCode, KvkNumber, Money, Period, Postcode
 
 
@@ -45,3 +45,33 @@ def test_only_marked_types_skip_copying() -> None:
     assert copy.deepcopy(plain) is not plain
     marked = Marked()
     assert copy.deepcopy(marked) is marked
+
+
+def test_a_structural_copy_equals_a_generic_deep_copy_and_shares_no_container() -> None:
+    class Holder(StructuralCopy):
+        pass
+
+    original = Holder()
+    original.__dict__.update(
+        {
+            "at": datetime(2027, 1, 1, tzinfo=UTC),
+            "ceiling": Money(100),
+            "records": {"ZZ-MIN-KVK": (date(2027, 1, 1), Money(5))},
+            "days": [date(2027, 1, 1)],
+            "nested": {"inner": [1, 2]},
+            "tags": {"a", "b"},
+        }
+    )
+
+    structural = copy.deepcopy(original)
+    generic = copy.deepcopy(original.__dict__)
+
+    assert structural.__dict__ == generic
+    assert structural.days is not original.days
+    assert structural.nested["inner"] is not original.nested["inner"]
+    assert structural.tags is not original.tags
+    assert structural.ceiling is original.ceiling  # immutable values are shared
+    structural.days.append(date(2027, 1, 2))
+    structural.nested["inner"].append(3)
+    assert original.days == [date(2027, 1, 1)]
+    assert original.nested == {"inner": [1, 2]}

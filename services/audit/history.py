@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 from pydantic_core import to_jsonable_python
 
 from care_contracts.services.audit.errors import NotYetCreated, UnreadableEvent, VersionNotRecorded
-from care_contracts.services.audit.log import PAGE_SIZE, chain_links, read_envelope
+from care_contracts.services.audit.log import read_envelope
 from care_contracts.services.commands.errors import AggregateNotFound
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.chain import ChainLink
@@ -49,17 +49,10 @@ class HistoryEntry(BaseModel):
     hash: str | None
 
 
-def history(
-    store: ContractingStore, aggregate_id: UUID, *, page_size: int = PAGE_SIZE
-) -> list[HistoryEntry]:
+def history(store: ContractingStore, aggregate_id: UUID) -> list[HistoryEntry]:
     """Every event of one aggregate in version order, with position, metadata and chain hash."""
     stored = _stored_events(store, aggregate_id)
-    links: dict[int, ChainLink] = {}
-    for link in chain_links(store, page_size=page_size):
-        if link.originator_id == aggregate_id:
-            links[link.originator_version] = link
-            if len(links) == len(stored):
-                break
+    links = {link.originator_version: link for link in store.chain.select_links(aggregate_id)}
     return [_entry(store, s, links.get(s.originator_version)) for s in stored]
 
 

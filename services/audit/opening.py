@@ -13,10 +13,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
 
 import psycopg
-from eventsourcing.utils import Environment
 from psycopg.conninfo import conninfo_to_dict
 
 from care_contracts.services.audit.errors import NoEventStore, UnreadableEventStore
@@ -28,15 +26,6 @@ __all__ = ["existing_store", "open_existing_store", "store_location"]
 
 _SQLITE_TABLES = ("stored_events", ChainedSQLiteApplicationRecorder.chain_table)
 _POSTGRES_TABLES = (f"{APP_NAME}_events", f"{APP_NAME}_chain")
-
-
-class _ExistingStore(ContractingStore):
-    name = APP_NAME  # eventsourcing names a subclass after itself, and its PostgreSQL tables too
-
-    def construct_env(self, name: str, env: Any = None) -> Environment:
-        environment = super().construct_env(name, env)
-        environment["CREATE_TABLE"] = "n"
-        return environment
 
 
 def store_location(settings: Settings) -> str:
@@ -57,7 +46,9 @@ def open_existing_store(settings: Settings) -> ContractingStore:
     else:
         _check_postgres(settings, settings.postgres_dsn.get_secret_value())
     try:
-        return _ExistingStore(settings.model_copy(update={"snapshot_interval": 0}))
+        return ContractingStore(
+            settings.model_copy(update={"snapshot_interval": 0}), create_tables=False
+        )
     except Exception as error:
         raise UnreadableEventStore(
             f"cannot open the event store at {store_location(settings)}: {error}"

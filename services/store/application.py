@@ -36,11 +36,15 @@ class ContractingStore(Application[UUID]):
     name = APP_NAME
     log_section_size = 1000
 
-    def __init__(self, settings: Settings) -> None:
-        if not settings.uses_postgres:
+    def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
+        """Open the store; ``create_tables=False`` opens an existing one only (audit reads)."""
+        if create_tables and not settings.uses_postgres:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings = settings
-        super().__init__(env=eventsourcing_env(settings))
+        env = eventsourcing_env(settings)
+        if not create_tables:
+            env["CREATE_TABLE"] = "n"
+        super().__init__(env=env)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         # Every aggregate type snapshots at the configured interval (0 disables), after saving.

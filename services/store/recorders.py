@@ -70,6 +70,20 @@ class ChainReader:
     def select_command(self, command_id: str) -> CommandRecord | None:
         raise NotImplementedError
 
+    def select_links(self, originator_id: UUID) -> list[ChainLink]:
+        """One aggregate's chain rows in version order (indexed)."""
+        raise NotImplementedError
+
+
+def _link(row: Any) -> ChainLink:
+    return ChainLink(
+        row["notification_id"],
+        UUID(str(row["originator_id"])),
+        row["originator_version"],
+        row["prev_hash"],
+        row["hash"],
+    )
+
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder, ChainReader):
     chain_table = "event_chain"
@@ -84,6 +98,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder, ChainReader):
             f"CREATE TABLE IF NOT EXISTS {self.chain_table} ("
             "notification_id INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.chain_table}_aggregate "
+            f"ON {self.chain_table} (originator_id, originator_version)",
             f"CREATE TABLE IF NOT EXISTS {self.commands_table} ("
             "command_id TEXT PRIMARY KEY, command TEXT NOT NULL, payload_hash TEXT NOT NULL, "
             "outcome TEXT NOT NULL, positions TEXT NOT NULL, recorded_at TEXT NOT NULL)",
@@ -137,6 +153,15 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder, ChainReader):
                 for r in c.fetchall()
             ]
 
+    def select_links(self, originator_id: UUID) -> list[ChainLink]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {self.chain_table} WHERE originator_id = ? "
+                "ORDER BY originator_version",
+                (str(originator_id),),
+            )
+            return [_link(r) for r in c.fetchall()]
+
     def select_command(self, command_id: str) -> CommandRecord | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT * FROM {self.commands_table} WHERE command_id = ?", (command_id,))
@@ -170,6 +195,11 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder, ChainReade
                 "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
                 "prev_hash text NOT NULL, hash text NOT NULL)"
             ).format(self._chain)
+        )
+        self.sql_create_statements.append(
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} (originator_id, originator_version)").format(
+                Identifier(f"{self.chain_table}_aggregate"), self._chain
+            )
         )
         self.sql_create_statements.append(
             SQL(
@@ -236,6 +266,16 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder, ChainReade
                 )
                 for r in curs.fetchall()
             ]
+
+    def select_links(self, originator_id: UUID) -> list[ChainLink]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL("SELECT * FROM {} WHERE originator_id = %s ORDER BY originator_version").format(
+                    self._chain
+                ),
+                (originator_id,),
+            )
+            return [_link(r) for r in curs.fetchall()]
 
     def select_command(self, command_id: str) -> CommandRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -27,7 +27,7 @@ def seeded(bus: CommandBus, clock: SimulatedClock) -> Seeded:
 def test_history_lists_one_aggregates_events_in_version_order_with_their_log_positions(
     store: ContractingStore, seeded: Seeded
 ) -> None:
-    entries = history(store, seeded.a, page_size=3)
+    entries = history(store, seeded.a)
 
     assert [e.version for e in entries] == [1, 2, 3, 4]
     assert [e.position for e in entries] == [1, 3, 5, 7]

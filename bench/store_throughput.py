@@ -274,12 +274,15 @@ class Floor:
         self.saves = 0
         self.seconds = 0.0
         for _ in range(50):  # warm-up
-            self.app.save(Ping())
+            self._save()
+
+    def _save(self) -> None:
+        self.app.save(Ping())
 
     def run(self, saves: int) -> None:
         started = time.perf_counter()
         for _ in range(saves):
-            self.app.save(Ping())
+            self._save()
         self.seconds += time.perf_counter() - started
         self.saves += saves
 
@@ -303,6 +306,25 @@ class Floor:
 
     def close(self) -> None:
         self.app.close()
+
+
+class StoreFloor(Floor):
+    """The same trivial save through the ContractingStore itself: its mapper (metadata envelope)
+    and recorder (hash chain). The gap between the two floors is what integrity costs; the gap
+    from this floor to the command figures is what command handling costs."""
+
+    META = EventMetadata(command_id="floor", command="Ping", correlation_id="floor", actor=OFFICER)
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = ContractingStore(settings.model_copy(update={"snapshot_interval": 0}))
+        self.saves = 0
+        self.seconds = 0.0
+        for _ in range(50):
+            self._save()
+
+    def _save(self) -> None:
+        with recording(self.META):
+            self.app.save(Ping())
 
 
 # --- a long contract ---------------------------------------------------------------------------
@@ -357,6 +379,7 @@ class Result:
     events: int
     seconds: float
     floor: float
+    store_floor: float
     phases: dict[str, float]
     load_replay: float
     load_snapshot: float
@@ -376,6 +399,7 @@ def run_backend(
     instrument(store, bus, timers)
     plan = assessment(catalog.get(PACK))
     floor = Floor(floor_env)
+    store_floor = StoreFloor(settings)
     try:
         for n in range(2):  # warm-up: adapters, caches, connections
             run_cycle(bus, n, plan)
@@ -389,6 +413,7 @@ def run_backend(
             commands += c
             events += e
             floor.run(c)  # as many saves as the cycle had commands, right after it
+            store_floor.run(c)
         phases = dict(timers.seconds)
         if args.profile and name == "sqlite":  # extra cycles, not in the figures above
             profiler = cProfile.Profile()
@@ -399,6 +424,7 @@ def run_backend(
             profiler.dump_stats(args.profile)
     finally:
         floor.close()
+        store_floor.close()
         store.close()
     floor_rate = floor.rate
 
@@ -413,7 +439,15 @@ def run_backend(
         settings.model_copy(update={**cold, "snapshot_interval": interval}), contract_id
     )
     return Result(
-        commands, events, seconds, floor_rate, phases, load_replay, load_snapshot, interval
+        commands,
+        events,
+        seconds,
+        floor_rate,
+        store_floor.rate,
+        phases,
+        load_replay,
+        load_snapshot,
+        interval,
     )
 
 
@@ -506,6 +540,13 @@ def report(name: str, r: Result, args: argparse.Namespace) -> None:
     print("                                   timed between the cycles, as many as commands)")
     print(f"  events/s / floor      {events_s / r.floor:9.2f}")
     print(f"  commands/s / floor    {commands_s / r.floor:9.2f}")
+    print(
+        f"  store floor saves/s   {r.store_floor:9.1f}   (the same save through ContractingStore:"
+    )
+    print("                                   metadata envelope and hash chain)")
+    print(f"  store floor / floor   {r.store_floor / r.floor:9.2f}   (what integrity costs)")
+    handling = commands_s / r.store_floor
+    print(f"  commands/s / store floor {handling:6.2f}   (what command handling costs)")
     print("  time per command (ms), where it goes:")
     total_ms = r.seconds / r.commands * 1000
     for phase in PHASES:

@@ -42,6 +42,19 @@ class Settings(BaseSettings):
         description="ASSUMPTION, off by default: officers may extend an open offer's signing"
         " deadline (brief §4.3, §13.9)",
     )
+    nats_url: str | None = Field(
+        default=None,
+        description="NATS server URL; None starts the embedded nats-server under data_dir/nats",
+    )
+    stream_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "CONTRACTING"
+    stream_replicas: Annotated[int, Field(ge=1)] = 1
+    stream_duplicate_window_s: Annotated[int, Field(ge=1)] = Field(
+        default=86400,
+        description="JetStream de-duplication window (server default 120 s). A day, because it"
+        " must cover the relay's worst catch-up after an outage, when it republishes the tail it"
+        " may already have sent; consumers stay idempotent by event id anyway",
+    )
+    nats_start_timeout_s: Annotated[float, Field(gt=0)] = 10
 
     @property
     def uses_postgres(self) -> bool:

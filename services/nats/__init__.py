@@ -1,0 +1,1 @@
+"""NATS JetStream adapters: the embedded nats-server and the CONTRACTING stream."""

@@ -36,13 +36,19 @@ from care_contracts.services.commands.errors import (
     IdempotencyKeyReused,
     StoreRefusedWrite,
 )
+from care_contracts.services.commands.scope import scope_of
 from care_contracts.services.commands.unit_of_work import UnitOfWork
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.chain import CommandRecord
 from care_contracts.services.store.group_commit import GroupCommitter
 from care_contracts.services.store.mapper import dumps_canonical
-from care_contracts.services.store.metadata import Actor, EventMetadata, recording
+from care_contracts.services.store.metadata import (
+    Actor,
+    EventMetadata,
+    recording,
+    recording_each,
+)
 
 __all__ = ["REGISTRY", "CommandBus", "CommandRegistry", "HandlerContext", "payload_hash"]
 
@@ -162,9 +168,11 @@ class CommandBus:
             correlation_id=context.correlation_id,
             actor=context.actor,
         )
+        # Each event carries its own aggregate's scope (a revision saves a ceiling and a frame).
+        by_aggregate = {a.id: metadata.model_copy(update={"scope": scope_of(a)}) for a in changed}
         first_versions = {a.id: a.pending_events[0].originator_version for a in changed}
         try:
-            positions = self._save(changed, record, metadata)
+            positions = self._save(changed, record, metadata, by_aggregate)
         except IntegrityError as error:
             replay = self._replay(context.command_id, digest)
             if replay is not None:
@@ -173,11 +181,20 @@ class CommandBus:
         return outcome.with_positions(positions)
 
     def _save(
-        self, changed: list[Aggregate], record: CommandRecord, metadata: EventMetadata
+        self,
+        changed: list[Aggregate],
+        record: CommandRecord,
+        metadata: EventMetadata,
+        by_aggregate: dict[UUID, EventMetadata],
     ) -> list[int]:
         if self._committer is not None:
-            return self._committer.save(changed, record, metadata)
-        with recording(metadata):
+            return self._committer.save(changed, record, metadata, by_aggregate=by_aggregate)
+        per_event = {
+            (e.originator_id, e.originator_version): by_aggregate[a.id]
+            for a in changed
+            for e in a.pending_events
+        }
+        with recording(metadata), recording_each(per_event):
             recordings = self._store.save(*changed, command_record=record)
         return [r.notification.id for r in recordings]
 

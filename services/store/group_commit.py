@@ -11,7 +11,7 @@ alone, so exactly the failing command gets the error and the others commit.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -33,6 +33,7 @@ class _Save:
     aggregates: Sequence[Aggregate]
     record: CommandRecord
     metadata: EventMetadata
+    by_aggregate: Mapping[UUID, EventMetadata] = field(default_factory=dict)
     events: list[Any] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     positions: list[int] | None = None
@@ -40,6 +41,15 @@ class _Save:
 
     def __post_init__(self) -> None:
         self.events = [e for a in self.aggregates for e in a.collect_events()]
+
+    def per_event(self) -> dict[tuple[UUID, int], EventMetadata]:
+        """Each event's metadata: its aggregate's own (with its scope), else the command's."""
+        return {
+            (e.originator_id, e.originator_version): self.by_aggregate.get(
+                e.originator_id, self.metadata
+            )
+            for e in self.events
+        }
 
     def objects(self) -> list[Any]:
         # The aggregates (no longer pending anything) still go along, for snapshots and cache.
@@ -57,10 +67,18 @@ class GroupCommitter:
         self.saves = 0
 
     def save(
-        self, aggregates: Sequence[Aggregate], record: CommandRecord, metadata: EventMetadata
+        self,
+        aggregates: Sequence[Aggregate],
+        record: CommandRecord,
+        metadata: EventMetadata,
+        *,
+        by_aggregate: Mapping[UUID, EventMetadata] | None = None,
     ) -> list[int]:
-        """Save one command's aggregates; returns the positions of its events, in order."""
-        item = _Save(aggregates, record, metadata)
+        """Save one command's aggregates; returns the positions of its events, in order.
+
+        ``by_aggregate`` overrides ``metadata`` for the events of the aggregates it names.
+        """
+        item = _Save(aggregates, record, metadata, dict(by_aggregate or {}))
         with self._lock:
             self._queue.append(item)
             lead = not self._leading
@@ -96,9 +114,7 @@ class GroupCommitter:
             return
         try:
             per_event: dict[tuple[UUID, int], EventMetadata] = {
-                (e.originator_id, e.originator_version): item.metadata
-                for item in batch
-                for e in item.events
+                key: meta for item in batch for key, meta in item.per_event().items()
             }
             with recording_each(per_event):
                 recordings = self._store.save(
@@ -119,7 +135,7 @@ class GroupCommitter:
 
     def _write_one(self, item: _Save) -> None:
         try:
-            with recording(item.metadata):
+            with recording(item.metadata), recording_each(item.per_event()):
                 recordings = self._store.save(*item.objects(), command_record=item.record)
             item.positions = [r.notification.id for r in recordings]
         except BaseException as error:  # handed to the command's own thread

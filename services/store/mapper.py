@@ -3,7 +3,8 @@
 Stored state of an event::
 
     {"data": {...event fields...},
-     "meta": {command_id, command, correlation_id, actor, pack?: {id, version}},
+     "meta": {command_id, command, correlation_id, actor, scope: {insurer, care_type} | null,
+              pack?: {id, version}},
      "class_version": 2}                       # only when the event class is past v1
 
 Every event must be saved inside ``metadata.recording(...)``: an event without metadata is a

@@ -1,5 +1,8 @@
 """Metadata every stored event carries: who did it, under which command and correlation id.
 
+It also names the scope (insurer, care type) of the event's own aggregate, so a reader of the
+notification log (the relay building NATS subjects) needs no aggregate state to filter by them.
+
 The command handler binds it for the duration of one save; the mapper writes it into each event's
 stored envelope. eventsourcing 9.5.6 has no metadata of its own, hence this context variable.
 """
@@ -14,7 +17,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Actor", "EventMetadata", "Role", "current_metadata", "recording", "recording_each"]
+__all__ = [
+    "Actor",
+    "EventMetadata",
+    "Role",
+    "Scope",
+    "current_metadata",
+    "recording",
+    "recording_each",
+]
 
 
 class Role(StrEnum):
@@ -34,6 +45,15 @@ class Actor(BaseModel):
     insurer: str | None = None  # an officer acts for one insurer
 
 
+class Scope(BaseModel):
+    """Whose contracting an aggregate belongs to: one insurer and one care type."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    insurer: str = Field(min_length=1)
+    care_type: str = Field(min_length=1)
+
+
 class EventMetadata(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -41,6 +61,7 @@ class EventMetadata(BaseModel):
     command: str = Field(min_length=1, description="the command type, e.g. SignContract")
     correlation_id: str = Field(min_length=1)
     actor: Actor
+    scope: Scope | None = None  # the event's own aggregate; None outside the command bus
 
 
 _current: ContextVar[EventMetadata | None] = ContextVar(

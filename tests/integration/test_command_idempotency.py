@@ -134,5 +134,6 @@ def test_every_stored_event_carries_its_command_metadata_and_deciding_pack(
         "command": "SubmitApplication",
         "correlation_id": "corr-9",
         "actor": {"role": "provider", "subject": "06123456", "insurer": None},
+        "scope": {"insurer": "zorg-en-zekerheid", "care_type": "msz"},
         "pack": {"id": "zz-2027-msz", "version": "1.1"},
     }

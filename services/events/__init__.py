@@ -1,0 +1,1 @@
+"""Published events: data models per event type and version, the CloudEvents envelope, schemas."""

@@ -1,7 +1,8 @@
 """The ``care-contracts`` command line: operators' and auditors' entry point.
 
 It lists, shows and validates policy packs, and (``cli_audit``) reads an existing store's history,
-verifies its hash chain and exports it; the service and stream commands join as they are built.
+verifies its hash chain and exports it, and (``cli_schemas``) exports the published events' data
+schemas; the service and stream commands join as they are built.
 Exit codes: 0 ok, 1 a check failed (an invalid pack, a damaged chain, an unknown aggregate),
 2 bad usage or no readable store.
 """
@@ -19,6 +20,7 @@ from rich.table import Table
 from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
 from care_contracts.domain.policy.model import PackRef
 from care_contracts.services.cli_audit import register_audit_commands
+from care_contracts.services.cli_schemas import register_schema_commands
 from care_contracts.services.policy.loader import PackFileError, load_catalog
 
 __all__ = ["app", "main"]
@@ -32,6 +34,7 @@ app = typer.Typer(
 packs_app = typer.Typer(help="Policy packs: versioned insurer × year × care-type rules.")
 app.add_typer(packs_app, name="packs")
 register_audit_commands(app)
+register_schema_commands(app)
 
 _out = Console(width=200)
 _err = Console(stderr=True)

@@ -1,7 +1,7 @@
 """``care-contracts schemas export``: the JSON Schemas of every published event's data.
 
 Prints the document to stdout, or writes it to ``--output``. The repository keeps a copy in
-``services/events/schemas/events.schema.json``; a test fails when it is out of date.
+``services/events/events.schema.json``; a test fails when it is out of date.
 """
 
 from __future__ import annotations

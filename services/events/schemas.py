@@ -4,7 +4,7 @@ One document holds them all under ``$defs``, keyed by CloudEvents type; each is 
 resource whose ``$id`` is the ``dataschema`` URI its events carry, so its internal ``$ref``s
 resolve within it. The rendering is stable (sorted keys, two-space indent, final newline): the
 copy kept in the repository (``SCHEMA_FILE``) is compared to a fresh export by a test, and
-``care-contracts schemas export --output services/events/schemas/events.schema.json`` refreshes it.
+``care-contracts schemas export --output services/events/events.schema.json`` refreshes it.
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ __all__ = [
 ]
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_FILE = Path(__file__).parent / "schemas" / "events.schema.json"
-REFRESH_COMMAND = (
-    "care-contracts schemas export --output services/events/schemas/events.schema.json"
-)
+SCHEMA_FILE = Path(__file__).parent / "events.schema.json"  # shipped as package data too
+REFRESH_COMMAND = "care-contracts schemas export --output services/events/events.schema.json"
 
 
 def data_schema(contract: EventContract) -> dict[str, Any]:

@@ -14,11 +14,19 @@ from care_contracts.services.events.schemas import REFRESH_COMMAND, SCHEMA_FILE,
 runner = CliRunner()
 
 
+REPOSITORY_FILE = Path(__file__).parents[3] / "services" / "events" / SCHEMA_FILE.name
+
+
 def test_the_schema_file_in_the_repository_is_up_to_date() -> None:
-    assert SCHEMA_FILE.is_file(), f"missing {SCHEMA_FILE}; run: {REFRESH_COMMAND}"
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == render(), (
-        f"{SCHEMA_FILE.name} is out of date with the event models; run: {REFRESH_COMMAND}"
+    assert REPOSITORY_FILE.is_file(), f"missing {REPOSITORY_FILE}; run: {REFRESH_COMMAND}"
+    assert REPOSITORY_FILE.read_text(encoding="utf-8") == render(), (
+        f"{REPOSITORY_FILE.name} is out of date with the event models; run: {REFRESH_COMMAND}"
     )
+
+
+def test_the_installed_package_ships_the_schema_file() -> None:
+    assert SCHEMA_FILE.is_file(), f"{SCHEMA_FILE} is not installed with the package"
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == render()
 
 
 def test_the_export_is_keyed_by_cloudevents_type_in_a_stable_order() -> None:

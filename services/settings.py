@@ -7,6 +7,8 @@ and never touch ``os.environ``.
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -55,6 +57,14 @@ class Settings(BaseSettings):
         " may already have sent; consumers stay idempotent by event id anyway",
     )
     nats_start_timeout_s: Annotated[float, Field(gt=0)] = 10
+    relay_lease_ttl_s: Annotated[float, Field(gt=0)] = Field(
+        default=10,
+        description="the relay lease's TTL: a holder that stops renewing for this long is replaced",
+    )
+    instance_id: Annotated[str, Field(min_length=1)] = Field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+        description="this service instance's name as a lease holder (default: hostname-pid)",
+    )
 
     @property
     def uses_postgres(self) -> bool:

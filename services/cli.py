@@ -2,7 +2,8 @@
 
 It lists, shows and validates policy packs, and (``cli_audit``) reads an existing store's history,
 verifies its hash chain and exports it, and (``cli_schemas``) exports the published events' data
-schemas; the service and stream commands join as they are built.
+schemas, and (``cli_stream``) checks the JetStream stream against the store and tails it; the
+service commands join as they are built.
 Exit codes: 0 ok, 1 a check failed (an invalid pack, a damaged chain, an unknown aggregate),
 2 bad usage or no readable store.
 """
@@ -21,6 +22,7 @@ from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
 from care_contracts.domain.policy.model import PackRef
 from care_contracts.services.cli_audit import register_audit_commands
 from care_contracts.services.cli_schemas import register_schema_commands
+from care_contracts.services.cli_stream import register_stream_commands
 from care_contracts.services.policy.loader import PackFileError, load_catalog
 
 __all__ = ["app", "main"]
@@ -35,6 +37,7 @@ packs_app = typer.Typer(help="Policy packs: versioned insurer × year × care-ty
 app.add_typer(packs_app, name="packs")
 register_audit_commands(app)
 register_schema_commands(app)
+register_stream_commands(app)
 
 _out = Console(width=200)
 _err = Console(stderr=True)

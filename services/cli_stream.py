@@ -1,0 +1,329 @@
+"""The stream commands: ``stream verify [--repair]`` and ``tail``.
+
+``stream verify`` compares the store (the auditors' store options, never created) with the
+JetStream stream: every stored event present exactly once by id; ``--repair`` republishes what is
+missing in position order under each event's own ``Nats-Msg-Id``. ``tail`` prints the stream's
+events as they arrive (from now by default), through an ordered consumer on a subject filter.
+Both read ``--nats-url`` / ``CARE_CONTRACTS_NATS_URL`` and ``--stream`` /
+``CARE_CONTRACTS_STREAM_NAME``. Exit codes: 0 ok; 1 verify found events missing or duplicated
+(and not repaired); 2 bad usage, no readable store, NATS unreachable or no such stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import nats
+import typer
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.errors import NoServersError
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import APIError, NotFoundError
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from care_contracts.services.audit.errors import EventStoreUnavailable
+from care_contracts.services.audit.opening import open_existing_store
+from care_contracts.services.nats.streams import SUBJECTS
+from care_contracts.services.relay.stream_check import (
+    StreamCheckReport,
+    StreamReadError,
+    check_stream,
+)
+from care_contracts.services.settings import Settings
+
+__all__ = ["register_stream_commands"]
+
+_out = Console(width=200)
+_err = Console(stderr=True, soft_wrap=True)
+_CONNECT_TIMEOUT_S = 3.0
+
+stream_app = typer.Typer(help="The JetStream stream the events are published to.")
+
+NatsUrl = Annotated[
+    str | None,
+    typer.Option("--nats-url", help="NATS server URL (CARE_CONTRACTS_NATS_URL)."),
+]
+StreamName = Annotated[
+    str | None,
+    typer.Option("--stream", help="Stream name (CARE_CONTRACTS_STREAM_NAME, default CONTRACTING)."),
+]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder of events.sqlite (default: CARE_CONTRACTS_DATA_DIR)."),
+]
+PostgresDsn = Annotated[
+    str | None,
+    typer.Option("--postgres-dsn", help="Read PostgreSQL instead (CARE_CONTRACTS_POSTGRES_DSN)."),
+]
+PostgresSchema = Annotated[
+    str | None,
+    typer.Option("--postgres-schema", help="Schema of the store (CARE_CONTRACTS_POSTGRES_SCHEMA)."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+class _Unavailable(Exception):
+    """NATS or the stream cannot be reached: the command exits with code 2."""
+
+
+def register_stream_commands(app: typer.Typer) -> None:
+    app.add_typer(stream_app, name="stream")
+    app.command("tail")(tail_command)
+
+
+@stream_app.command("verify")
+def verify_stream_command(
+    *,
+    fix: Annotated[
+        bool, typer.Option("--repair", help="Republish missing events, in position order.")
+    ] = False,
+    as_json: AsJson = False,
+    nats_url: NatsUrl = None,
+    stream: StreamName = None,
+    data_dir: DataDir = None,
+    postgres_dsn: PostgresDsn = None,
+    postgres_schema: PostgresSchema = None,
+) -> None:
+    """Every stored event in the stream exactly once, by id; exit 1 naming what is not."""
+    settings = _settings(
+        nats_url=nats_url,
+        stream_name=stream,
+        data_dir=data_dir,
+        postgres_dsn=postgres_dsn,
+        postgres_schema=postgres_schema,
+    )
+    url = _url(settings)
+    try:
+        store = open_existing_store(settings)
+    except EventStoreUnavailable as error:
+        _err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    try:
+        report = _run(_verify(url, settings.stream_name, store, fix))
+    finally:
+        store.close()
+    if as_json:
+        document = {"ok": report.ok, **report.model_dump(mode="json")}
+        document["still_missing"] = [e.model_dump(mode="json") for e in report.still_missing]
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def tail_command(
+    *,
+    subject: Annotated[
+        str, typer.Option("--subject", help="Subject filter, e.g. 'contracting.contract.>'.")
+    ] = SUBJECTS[0],
+    from_start: Annotated[
+        bool, typer.Option("--from-start", help="Begin at the stream's first event.")
+    ] = False,
+    from_seq: Annotated[
+        int | None, typer.Option("--from-seq", min=1, help="Begin at this stream sequence.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Stop after this many events.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each CloudEvent as JSON.")] = False,
+    nats_url: NatsUrl = None,
+    stream: StreamName = None,
+) -> None:
+    """Print the stream's events as they arrive (from now, unless --from-start / --from-seq)."""
+    if from_start and from_seq is not None:
+        raise typer.BadParameter("give --from-start or --from-seq, not both")
+    settings = _settings(nats_url=nats_url, stream_name=stream)
+    config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+    if from_start:
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+    elif from_seq is not None:
+        config = ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_seq
+        )
+    try:
+        _run(
+            _tail(
+                _url(settings),
+                settings.stream_name,
+                subject,
+                config,
+                limit=limit,
+                as_json=as_json,
+            )
+        )
+    except KeyboardInterrupt:
+        return
+
+
+async def _verify(url: str, stream: str, store: Any, fix: bool) -> StreamCheckReport:
+    async with _jetstream(url) as js:
+        try:
+            return await check_stream(js, store, stream, fix=fix)
+        except NotFoundError as error:
+            raise _Unavailable(f"no stream {stream!r} at {url}") from error
+
+
+async def _tail(
+    url: str,
+    stream: str,
+    subject: str,
+    config: ConsumerConfig,
+    *,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    async with _jetstream(url) as js:
+        try:
+            await js.stream_info(stream)
+        except NotFoundError as error:
+            raise _Unavailable(f"no stream {stream!r} at {url}") from error
+        try:
+            subscription = await js.subscribe(
+                subject, stream=stream, config=config, ordered_consumer=True
+            )
+        except APIError as error:
+            raise _Unavailable(
+                f"cannot follow {subject!r} on stream {stream!r}: {error}"
+            ) from error
+        shown = 0
+        try:
+            while limit is None or shown < limit:
+                try:
+                    msg = await subscription.next_msg(timeout=None)
+                except NatsError as error:
+                    raise _Unavailable(f"lost the stream {stream!r} at {url}: {error}") from error
+                typer.echo(_line(msg.metadata.sequence.stream, msg.subject, msg.data, as_json))
+                shown += 1
+        finally:
+            await subscription.unsubscribe()
+
+
+def _line(sequence: int, subject: str, data: bytes, as_json: bool) -> str:
+    if as_json:
+        return data.decode("utf-8", errors="replace")
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return f"{sequence} {subject} (not JSON, {len(data)} bytes)"
+    return (
+        f"{sequence} {subject} {event.get('type', '?')} id={event.get('id', '?')}"
+        f" position={event.get('position', '?')} aggregate={event.get('subject', '?')}"
+        f" v{event.get('aggregateversion', '?')} at={event.get('time', '?')}"
+    )
+
+
+@asynccontextmanager
+async def _jetstream(url: str) -> AsyncIterator[JetStreamContext]:
+    client = await _connect(url)
+    try:
+        yield client.jetstream(timeout=5)
+    finally:
+        await client.close()
+
+
+async def _connect(url: str) -> Client:
+    async def quiet(_: Exception) -> None:  # the failure is reported once, below
+        return None
+
+    try:
+        # Two attempts in all (nats-py reads max_reconnect_attempts=0 as "retry for ever").
+        return await asyncio.wait_for(
+            nats.connect(
+                url,
+                connect_timeout=_CONNECT_TIMEOUT_S,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.2,
+                error_cb=quiet,
+            ),
+            timeout=3 * _CONNECT_TIMEOUT_S,
+        )
+    except (NoServersError, OSError, TimeoutError, NatsError) as error:
+        raise _Unavailable(
+            f"cannot reach NATS at {url}: {error or type(error).__name__}"
+        ) from error
+
+
+def _run(coroutine: Any) -> Any:
+    try:
+        return asyncio.run(coroutine)
+    except _Unavailable as error:
+        _err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    except StreamReadError as error:
+        _err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+
+
+def _settings(**given: Any) -> Settings:
+    try:  # options given on the command line beat CARE_CONTRACTS_* variables
+        return Settings(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as error:
+        _err.print(f"[red]invalid settings:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+
+
+def _url(settings: Settings) -> str:
+    if settings.nats_url is None:
+        _err.print(
+            "[red]no NATS server given:[/red] pass --nats-url or set CARE_CONTRACTS_NATS_URL"
+        )
+        raise typer.Exit(2)
+    return settings.nats_url
+
+
+def _print_report(report: StreamCheckReport) -> None:
+    repaired = {e.event_id for e in report.repaired}
+    blocked = {b.event.event_id: b for b in report.blocked}
+    if report.missing:
+        table = Table("position", "aggregate", "version", "event id", "topic", "state")
+        for event in report.missing:
+            if event.event_id in repaired:
+                state = "[green]republished[/green]"
+            elif event.event_id in blocked:
+                seq = blocked[event.event_id].duplicate_of_sequence
+                state = f"[red]blocked: duplicate window still holds deleted seq {seq}[/red]"
+            else:
+                state = "[red]missing[/red]"
+            table.add_row(
+                str(event.position),
+                str(event.aggregate_id),
+                str(event.version),
+                event.event_id,
+                event.topic,
+                state,
+            )
+        _out.print(table)
+    if report.duplicates:
+        table = Table("event id", "position", "stream sequences")
+        for duplicate in report.duplicates:
+            table.add_row(
+                duplicate.event_id,
+                "-" if duplicate.position is None else str(duplicate.position),
+                ", ".join(str(s) for s in duplicate.sequences),
+            )
+        _out.print(table)
+    if report.foreign:
+        _out.print(
+            f"[yellow]{len(report.foreign)} message(s) name no stored event[/yellow] (sequences"
+            f" {', '.join(str(f.sequence) for f in report.foreign[:20])}"
+            f"{', ...' if len(report.foreign) > 20 else ''})"
+        )
+    summary = (
+        f"stream {report.stream}: {report.stored} stored events, {report.messages} messages;"
+        f" {len(report.still_missing)} missing, {len(report.duplicates)} duplicated"
+    )
+    if report.repaired:
+        summary += f", {len(report.repaired)} republished"
+    _out.print(f"[green]{summary}[/green]" if report.ok else f"[red]{summary}[/red]")

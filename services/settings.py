@@ -65,6 +65,18 @@ class Settings(BaseSettings):
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
         description="this service instance's name as a lease holder (default: hostname-pid)",
     )
+    relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        default=500, description="events the relay reads and publishes per batch (acks pipelined)"
+    )
+    relay_poll_interval_s: Annotated[float, Field(gt=0)] = Field(
+        default=0.2, description="how often a caught-up relay looks for new events"
+    )
+    relay_backoff_max_s: Annotated[float, Field(gt=0)] = Field(
+        default=5, description="the cap of the relay's exponential backoff while NATS is down"
+    )
+    relay_ack_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=5, description="how long the relay waits for a batch's acks (then: outcome unknown)"
+    )
 
     @property
     def uses_postgres(self) -> bool:

@@ -22,6 +22,7 @@ import subprocess
 import sysconfig
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -88,6 +89,8 @@ class EmbeddedNatsServer:
         self._log: IO[bytes] | None = None
         self._url: str | None = None
         self._monitor_url: str | None = None
+        self._ports: tuple[int, int] | None = None  # (client, monitor) to listen on again
+        self._last_ports: tuple[int, int] | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> EmbeddedNatsServer:
@@ -150,9 +153,25 @@ class EmbeddedNatsServer:
             raise
         return self
 
+    def restart(self) -> Self:
+        """Start again (stopping first if running) on the last run's ports, with the same store.
+
+        Clients keep their URL across the restart: an outage as a relay sees it.
+        """
+        self.stop()
+        if self._last_ports is None:
+            raise EmbeddedNatsError("the embedded nats-server has not run yet: start it")
+        self._ports = self._last_ports
+        try:
+            return self.start()
+        finally:
+            self._ports = None
+
     def stop(self) -> None:
         """SIGTERM, wait, then kill. Safe to call more than once."""
         process, self._process = self._process, None
+        if self._url is not None and self._monitor_url is not None:
+            self._last_ports = (_port(self._url), _port(self._monitor_url))
         self._url = self._monitor_url = None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -176,11 +195,12 @@ class EmbeddedNatsServer:
 
     def _config(self, ports_dir: Path) -> str:
         store = _conf_string(str(self.store_dir))  # the server adds "jetstream/"
+        client, monitor = self._ports or (-1, -1)  # -1: a random free port
         return "\n".join(
             [
                 "# Written by care-contracts on every start; edits are overwritten.",
-                'listen: "127.0.0.1:-1"',
-                'http: "127.0.0.1:-1"',
+                f'listen: "127.0.0.1:{client}"',
+                f'http: "127.0.0.1:{monitor}"',
                 f"ports_file_dir: {_conf_string(str(ports_dir))}",
                 "jetstream {",
                 f"  store_dir: {store}",
@@ -245,3 +265,10 @@ class EmbeddedNatsServer:
         log, self._log = self._log, None
         if log is not None:
             log.close()
+
+
+def _port(url: str) -> int:
+    port = urllib.parse.urlsplit(url).port
+    if port is None:
+        raise EmbeddedNatsError(f"no port in {url}")
+    return port

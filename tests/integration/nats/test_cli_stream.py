@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from typer.testing import CliRunner
 
 from care_contracts.domain.policy.catalog import PolicyCatalog
@@ -200,7 +201,7 @@ def test_tail_from_now_prints_what_is_published_after_it_starts(
                     stream_settings.nats_url or "",
                     stream_settings.stream_name,
                     "contracting.>",
-                    cli_stream.ConsumerConfig(deliver_policy=cli_stream.DeliverPolicy.NEW),
+                    ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
                     limit=1,
                     as_json=False,
                 )

@@ -18,7 +18,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import nats
 import typer
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
@@ -33,6 +32,7 @@ from rich.table import Table
 
 from care_contracts.services.audit.errors import EventStoreUnavailable
 from care_contracts.services.audit.opening import open_existing_store
+from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.nats.streams import SUBJECTS
 from care_contracts.services.relay.stream_check import (
     StreamCheckReport,
@@ -233,22 +233,8 @@ async def _jetstream(url: str) -> AsyncIterator[JetStreamContext]:
 
 
 async def _connect(url: str) -> Client:
-    async def quiet(_: Exception) -> None:  # the failure is reported once, below
-        return None
-
     try:
-        # Two attempts in all (nats-py reads max_reconnect_attempts=0 as "retry for ever").
-        return await asyncio.wait_for(
-            nats.connect(
-                url,
-                connect_timeout=_CONNECT_TIMEOUT_S,
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0.2,
-                error_cb=quiet,
-            ),
-            timeout=3 * _CONNECT_TIMEOUT_S,
-        )
+        return await connect_once(url, timeout_s=_CONNECT_TIMEOUT_S)
     except (NoServersError, OSError, TimeoutError, NatsError) as error:
         raise _Unavailable(
             f"cannot reach NATS at {url}: {error or type(error).__name__}"

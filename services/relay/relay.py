@@ -31,6 +31,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from care_contracts.services.clock import Clock, SystemClock
+from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.relay.position import RelayPosition
 from care_contracts.services.relay.publisher import (
     Outgoing,
@@ -61,28 +62,11 @@ class RelayLag:
     seconds: float
 
 
-async def _ignore_error(error: Exception) -> None:
-    """nats-py's default error callback logs every failure; the relay logs state changes."""
-
-
 def connect_factory(url: str) -> ConnectFactory:
     """Connect to ``url`` without nats-py's reconnect and its buffer (the relay reconnects)."""
 
     async def connect() -> Client:
-        # nats-py retries the initial connect inside nats.connect: max_reconnect_attempts=0
-        # would mean forever; 1 with no wait gives up after two quick refusals (NoServersError).
-        # The outer wait_for bounds a server that accepts but never answers.
-        return await asyncio.wait_for(
-            nats.connect(
-                url,
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0,
-                connect_timeout=_CONNECT_TIMEOUT_S,
-                error_cb=_ignore_error,
-            ),
-            2 * _CONNECT_TIMEOUT_S,
-        )
+        return await connect_once(url, timeout_s=_CONNECT_TIMEOUT_S)
 
     return connect
 

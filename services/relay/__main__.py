@@ -2,6 +2,9 @@
 
 Settings come from ``CARE_CONTRACTS_*``; ``CARE_CONTRACTS_NATS_URL`` is required here (the
 service itself starts the embedded server when it is unset). The stream is ensured first.
+Several instances may run against one store: only the holder of the relay lease publishes
+(``CARE_CONTRACTS_INSTANCE_ID`` names the holder, ``CARE_CONTRACTS_RELAY_LEASE_TTL_S`` its TTL);
+a signal releases it, a killed holder is replaced once its TTL has run out.
 Exit 0 on a signal, 2 when there is no NATS URL.
 """
 

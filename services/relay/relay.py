@@ -14,12 +14,26 @@ and logs once per state change (``relay.connected``, ``relay.unavailable``, ``re
 then catches up. It connects without nats-py's reconnect (``allow_reconnect=False``) and
 reconnects itself after any failure, so nothing queued on a dead connection is sent later out of
 order. ``lag()`` reports how far behind it is.
+
+``run_forever`` publishes only while it holds the ``RelayLease`` on the stream's name (holder
+``settings.instance_id``, TTL ``settings.relay_lease_ttl_s``), so several service instances can
+share one store: it acquires the lease before its first batch, renews it whenever a third of the
+TTL has passed since the last confirmation (checked before every batch, so a batch starts at most
+a third of the TTL after the lease was confirmed), and on a failed renewal stops publishing at
+once and goes back to acquiring. A relay that dies stops renewing; the bucket's TTL removes its
+entry and a waiting relay takes over, reloading the shared position first. A clean stop releases
+the lease. It logs each lease state change once: ``relay.lease_acquired``, ``relay.lease_waiting``
+(someone else holds it), ``relay.lease_lost``, ``relay.lease_released``. The lease is fenced by
+time only: should two relays ever overlap (a holder paused beyond the TTL), JetStream drops the
+re-published events as duplicates by ``Nats-Msg-Id`` and the position never moves back.
+``run_once`` publishes one batch without the lease (tests, tools).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +46,7 @@ from nats.js import JetStreamContext
 
 from care_contracts.services.clock import Clock, SystemClock
 from care_contracts.services.nats.connect import connect_once
+from care_contracts.services.relay.lease import DEFAULT_BUCKET, RelayLease
 from care_contracts.services.relay.position import RelayPosition
 from care_contracts.services.relay.publisher import (
     Outgoing,
@@ -81,6 +96,7 @@ class Relay:
         settings: Settings,
         *,
         clock: Clock | None = None,
+        lease_bucket: str = DEFAULT_BUCKET,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -95,12 +111,21 @@ class Relay:
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._state: str | None = None
-        self._log = log.bind(stream=settings.stream_name)
+        self._log = log.bind(stream=settings.stream_name, holder=settings.instance_id)
+        self._lease_bucket = lease_bucket
+        self._lease: RelayLease | None = None  # bound to the current connection
+        self._lease_state: str | None = None
+        self._lease_confirmed_at = 0.0  # time.monotonic() before the last acquire/renew
 
     @property
     def state(self) -> str | None:
         """None before the first round, then connected, caught_up or unavailable."""
         return self._state
+
+    @property
+    def lease_state(self) -> str | None:
+        """None before ``run_forever`` tried, then acquired, waiting, lost or released."""
+        return self._lease_state
 
     def position(self) -> int:
         """The last acked (and saved) position."""
@@ -165,6 +190,10 @@ class Relay:
         try:
             while not stop.is_set():
                 try:
+                    if not await self._hold_lease():
+                        failures = 0
+                        await _wait(stop, self._lease_ttl_s() / 6)
+                        continue
                     published = await self.run_once(batch_size)
                 except Exception as error:
                     failures += 1
@@ -177,12 +206,72 @@ class Relay:
                     continue
                 failures = 0
                 if published < batch_size:
-                    await _wait(stop, self.settings.relay_poll_interval_s)
+                    await _wait(
+                        stop, min(self.settings.relay_poll_interval_s, self._until_renewal())
+                    )
+            await self._release()  # a clean stop; a cancelled (dying) relay keeps it until the TTL
         finally:
             await self.close()
 
     async def close(self) -> None:
         await self._disconnect()
+
+    async def _hold_lease(self) -> bool:
+        """Acquire the lease, or renew it when due; whether this relay may publish now."""
+        try:
+            js = await self._jetstream()
+            started = time.monotonic()
+            if self._lease is None:  # a new connection: acquire again (our own lease is kept)
+                self._lease = RelayLease(
+                    js,
+                    key=self.settings.stream_name,
+                    holder=self.settings.instance_id,
+                    ttl_s=self.settings.relay_lease_ttl_s,
+                    bucket=self._lease_bucket,
+                )
+                held, acquired = await self._lease.acquire(), True
+            elif self._lease.held:
+                if self._until_renewal() > 0:
+                    return True
+                held, acquired = await self._lease.renew(), False
+            else:
+                held, acquired = await self._lease.acquire(), True
+            if held:
+                self._lease_confirmed_at = started
+                if acquired:
+                    self._position = None  # another relay may have moved the shared position
+                self._lease_change("acquired", ttl_s=self._lease.ttl_s)
+                return True
+            if self._lease_state == "acquired":
+                self._lease_change("lost", position=self._position)
+            elif self._lease_state != "waiting":
+                self._lease_change("waiting", current_holder=await self._lease.current_holder())
+            return False
+        except _UNAVAILABLE:
+            await self._disconnect()
+            raise
+
+    def _lease_ttl_s(self) -> float:
+        return self._lease.ttl_s if self._lease is not None else self.settings.relay_lease_ttl_s
+
+    def _until_renewal(self) -> float:
+        due = self._lease_confirmed_at + self._lease_ttl_s() / 3
+        return max(0.0, due - time.monotonic())
+
+    async def _release(self) -> None:
+        lease = self._lease
+        if lease is None or not lease.held:
+            return
+        with contextlib.suppress(*_UNAVAILABLE):
+            await asyncio.wait_for(lease.release(), _CLOSE_TIMEOUT_S)
+        self._lease_change("released")
+
+    def _lease_change(self, state: str, **values: object) -> None:
+        if self._lease_state == state:
+            return
+        self._lease_state = state
+        log_line = self._log.warning if state == "lost" else self._log.info
+        log_line(f"relay.lease_{state}", **values)
 
     def _read(self, position: int, limit: int) -> list[Outgoing]:
         notifications = self.store.recorder.select_notifications(start=position + 1, limit=limit)
@@ -205,6 +294,7 @@ class Relay:
 
     async def _disconnect(self) -> None:
         nc, self._nc, self._js = self._nc, None, None
+        self._lease = None  # bound to the connection; acquired again on the next one
         if nc is not None and not nc.is_closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(nc.close(), _CLOSE_TIMEOUT_S)

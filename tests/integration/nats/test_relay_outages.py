@@ -167,10 +167,12 @@ def test_commands_succeed_while_nats_is_down_and_the_relay_catches_up_when_it_re
     assert lag_while_down.seconds > 0
     assert [entry["event"] for entry in logs] == [
         "relay.unavailable",
+        "relay.lease_acquired",  # run_forever publishes only while holding the relay lease
         "relay.connected",
         "relay.caught_up",
+        "relay.lease_released",  # the clean stop gives it up
     ]
     assert logs[0]["retry_in_s"] == settings.relay_poll_interval_s
-    assert logs[-1]["position"] == stored
+    assert logs[-2]["position"] == stored
     assert_stream_holds_the_store_exactly_once(messages, store)
     assert len(messages) == stored

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
 from care_contracts.domain.policy.model import PackRef
+from care_contracts.services.cli_asyncapi import register_asyncapi_command
 from care_contracts.services.cli_audit import register_audit_commands
 from care_contracts.services.cli_schemas import register_schema_commands
 from care_contracts.services.cli_stream import register_stream_commands
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 packs_app = typer.Typer(help="Policy packs: versioned insurer × year × care-type rules.")
 app.add_typer(packs_app, name="packs")
+register_asyncapi_command(app)
 register_audit_commands(app)
 register_schema_commands(app)
 register_stream_commands(app)

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.json import JSON
 from rich.markup import escape
 from rich.table import Table
 
 from care_contracts.domain.errors import DomainError
-from care_contracts.services.audit.errors import EventStoreUnavailable
 from care_contracts.services.audit.export import write_export
 from care_contracts.services.audit.history import (
     HistoryEntry,
@@ -33,29 +30,21 @@ from care_contracts.services.audit.history import (
     history,
     state_as_of,
 )
-from care_contracts.services.audit.opening import open_existing_store
 from care_contracts.services.audit.verify import VerifyReport, verify
-from care_contracts.services.settings import Settings
+from care_contracts.services.cli_options import (
+    AsJson,
+    DataDir,
+    PostgresDsn,
+    PostgresSchema,
+    err,
+    opened_store,
+    settings_from_options,
+)
 from care_contracts.services.store.application import ContractingStore
 
 __all__ = ["register_audit_commands"]
 
 _out = Console(width=200)
-_err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap them
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Folder of events.sqlite (default: CARE_CONTRACTS_DATA_DIR)."),
-]
-PostgresDsn = Annotated[
-    str | None,
-    typer.Option("--postgres-dsn", help="Read PostgreSQL instead (CARE_CONTRACTS_POSTGRES_DSN)."),
-]
-PostgresSchema = Annotated[
-    str | None,
-    typer.Option("--postgres-schema", help="Schema of the store (CARE_CONTRACTS_POSTGRES_SCHEMA)."),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
 def register_audit_commands(app: typer.Typer) -> None:
@@ -84,12 +73,16 @@ def history_command(
         raise typer.BadParameter("give --as-of or --version, not both")
     at = _instant(as_of) if as_of is not None else None
     identity = _uuid(aggregate_id, "AGGREGATE_ID")
-    with _opened(_settings(data_dir, postgres_dsn, postgres_schema)) as store:
+    with opened_store(
+        settings_from_options(
+            data_dir=data_dir, postgres_dsn=postgres_dsn, postgres_schema=postgres_schema
+        )
+    ) as store:
         try:
             entries = history(store, identity)
             state = aggregate_state(state_as_of(store, identity, version=version, at=at))
         except DomainError as error:
-            _err.print(f"[red]{escape(error.detail)}[/red]")
+            err.print(f"[red]{escape(error.detail)}[/red]")
             raise typer.Exit(1) from error
     shown = [e for e in entries if e.version <= state["version"]]
     if as_json:
@@ -112,7 +105,11 @@ def verify_command(
     postgres_schema: PostgresSchema = None,
 ) -> None:
     """Check every event against the hash chain; exit 1 listing each finding."""
-    with _opened(_settings(data_dir, postgres_dsn, postgres_schema)) as store:
+    with opened_store(
+        settings_from_options(
+            data_dir=data_dir, postgres_dsn=postgres_dsn, postgres_schema=postgres_schema
+        )
+    ) as store:
         report = verify(store)
     if as_json:
         typer.echo(json.dumps({"ok": report.ok, **report.model_dump(mode="json")}, indent=2))
@@ -136,16 +133,20 @@ def export_command(
 ) -> None:
     """Every event as JSON Lines in position order, with metadata, data and chain hashes."""
     identity = _uuid(aggregate, "--aggregate") if aggregate is not None else None
-    with _opened(_settings(data_dir, postgres_dsn, postgres_schema)) as store:
+    with opened_store(
+        settings_from_options(
+            data_dir=data_dir, postgres_dsn=postgres_dsn, postgres_schema=postgres_schema
+        )
+    ) as store:
         try:
             if output is None:
                 write_export(store, sys.stdout, aggregate_id=identity)
                 return
             count = _export_to_file(store, output, identity)
         except DomainError as error:
-            _err.print(f"[red]{escape(error.detail)}[/red]")
+            err.print(f"[red]{escape(error.detail)}[/red]")
             raise typer.Exit(1) from error
-    _err.print(f"exported {count} events to {escape(str(output))}")
+    err.print(f"exported {count} events to {escape(str(output))}")
 
 
 def _export_to_file(store: ContractingStore, output: Path, identity: UUID | None) -> int:
@@ -159,28 +160,6 @@ def _export_to_file(store: ContractingStore, output: Path, identity: UUID | None
         with suppress(FileNotFoundError):
             partial.unlink()
     return count
-
-
-def _settings(data_dir: Path | None, dsn: str | None, schema: str | None) -> Settings:
-    given: dict[str, Any] = {"data_dir": data_dir, "postgres_dsn": dsn, "postgres_schema": schema}
-    try:  # options given on the command line beat CARE_CONTRACTS_* variables
-        return Settings(**{k: v for k, v in given.items() if v is not None})
-    except ValidationError as error:
-        _err.print(f"[red]invalid settings:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from error
-
-
-@contextmanager
-def _opened(settings: Settings) -> Iterator[ContractingStore]:
-    try:
-        store = open_existing_store(settings)
-    except EventStoreUnavailable as error:
-        _err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _uuid(value: str, name: str) -> UUID:

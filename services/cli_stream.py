@@ -15,7 +15,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,13 +24,19 @@ from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from care_contracts.services.audit.errors import EventStoreUnavailable
-from care_contracts.services.audit.opening import open_existing_store
+from care_contracts.services.cli_options import (
+    AsJson,
+    DataDir,
+    PostgresDsn,
+    PostgresSchema,
+    err,
+    opened_store,
+    settings_from_options,
+)
 from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.nats.streams import SUBJECTS
 from care_contracts.services.relay.stream_check import (
@@ -44,7 +49,6 @@ from care_contracts.services.settings import Settings
 __all__ = ["register_stream_commands"]
 
 _out = Console(width=200)
-_err = Console(stderr=True, soft_wrap=True)
 _CONNECT_TIMEOUT_S = 3.0
 
 stream_app = typer.Typer(help="The JetStream stream the events are published to.")
@@ -57,19 +61,6 @@ StreamName = Annotated[
     str | None,
     typer.Option("--stream", help="Stream name (CARE_CONTRACTS_STREAM_NAME, default CONTRACTING)."),
 ]
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Folder of events.sqlite (default: CARE_CONTRACTS_DATA_DIR)."),
-]
-PostgresDsn = Annotated[
-    str | None,
-    typer.Option("--postgres-dsn", help="Read PostgreSQL instead (CARE_CONTRACTS_POSTGRES_DSN)."),
-]
-PostgresSchema = Annotated[
-    str | None,
-    typer.Option("--postgres-schema", help="Schema of the store (CARE_CONTRACTS_POSTGRES_SCHEMA)."),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
 class _Unavailable(Exception):
@@ -95,7 +86,7 @@ def verify_stream_command(
     postgres_schema: PostgresSchema = None,
 ) -> None:
     """Every stored event in the stream exactly once, by id; exit 1 naming what is not."""
-    settings = _settings(
+    settings = settings_from_options(
         nats_url=nats_url,
         stream_name=stream,
         data_dir=data_dir,
@@ -103,15 +94,8 @@ def verify_stream_command(
         postgres_schema=postgres_schema,
     )
     url = _url(settings)
-    try:
-        store = open_existing_store(settings)
-    except EventStoreUnavailable as error:
-        _err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    try:
+    with opened_store(settings) as store:
         report = _run(_verify(url, settings.stream_name, store, fix))
-    finally:
-        store.close()
     if as_json:
         document = {"ok": report.ok, **report.model_dump(mode="json")}
         document["still_missing"] = [e.model_dump(mode="json") for e in report.still_missing]
@@ -143,7 +127,7 @@ def tail_command(
     """Print the stream's events as they arrive (from now, unless --from-start / --from-seq)."""
     if from_start and from_seq is not None:
         raise typer.BadParameter("give --from-start or --from-seq, not both")
-    settings = _settings(nats_url=nats_url, stream_name=stream)
+    settings = settings_from_options(nats_url=nats_url, stream_name=stream)
     config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
     if from_start:
         config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
@@ -245,26 +229,16 @@ def _run(coroutine: Any) -> Any:
     try:
         return asyncio.run(coroutine)
     except _Unavailable as error:
-        _err.print(f"[red]{escape(str(error))}[/red]")
+        err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from error
     except StreamReadError as error:
-        _err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-
-
-def _settings(**given: Any) -> Settings:
-    try:  # options given on the command line beat CARE_CONTRACTS_* variables
-        return Settings(**{k: v for k, v in given.items() if v is not None})
-    except ValidationError as error:
-        _err.print(f"[red]invalid settings:[/red] {escape(str(error))}")
+        err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from error
 
 
 def _url(settings: Settings) -> str:
     if settings.nats_url is None:
-        _err.print(
-            "[red]no NATS server given:[/red] pass --nats-url or set CARE_CONTRACTS_NATS_URL"
-        )
+        err.print("[red]no NATS server given:[/red] pass --nats-url or set CARE_CONTRACTS_NATS_URL")
         raise typer.Exit(2)
     return settings.nats_url
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from care_contracts.services.cli_options import write_or_print
 from care_contracts.services.events.asyncapi import render
 
 __all__ = ["register_asyncapi_command"]
@@ -27,10 +28,4 @@ def export_asyncapi(
     ] = None,
 ) -> None:
     """The AsyncAPI 3.0 document: one NATS channel per CloudEvents type, as stable JSON."""
-    text = render()
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {output}", err=True)
+    write_or_print(render(), output)

@@ -29,6 +29,7 @@ __all__ = [
     "err",
     "opened_store",
     "settings_from_options",
+    "write_or_print",
 ]
 
 err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap them
@@ -69,3 +70,13 @@ def opened_store(settings: Settings) -> Iterator[ContractingStore]:
         yield store
     finally:
         store.close()
+
+
+def write_or_print(text: str, output: Path | None) -> None:
+    """A document to stdout, or written to ``output`` (folders created) with a note on stderr."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from care_contracts.services.cli_options import write_or_print
 from care_contracts.services.events.schemas import render
 
 __all__ = ["register_schema_commands"]
@@ -30,10 +31,4 @@ def export_schemas(
     ] = None,
 ) -> None:
     """Every event type's data schema, keyed by CloudEvents type, as stable JSON."""
-    text = render()
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {output}", err=True)
+    write_or_print(render(), output)

@@ -51,6 +51,7 @@ from care_contracts.domain.ceiling.ceiling import RevenueCeiling
 from care_contracts.domain.ceiling.frame import FinancialFrame
 from care_contracts.domain.contract.aggregate import Contract
 from care_contracts.domain.values import AgbCode, KvkNumber, Postcode
+from care_contracts.services.store.codec import untag_decimals
 from care_contracts.services.store.mapper import ContractingMapper
 
 __all__ = [
@@ -155,7 +156,7 @@ class EventContract:
         upcast = ContractingMapper.upcast(
             self.event_class, copy.deepcopy(dict(stored_data)), stored_version
         )
-        fields = {k: _untag_decimals(v) for k, v in upcast.items() if k not in _NOT_DATA}
+        fields = {k: untag_decimals(v) for k, v in upcast.items() if k not in _NOT_DATA}
         return self.model.model_validate(fields)
 
 
@@ -266,14 +267,3 @@ def _record(cls: type[Any]) -> type[_Record]:
         cls.__name__, __base__=_Record, __doc__=cls.__doc__, **fields
     )
     return model
-
-
-def _untag_decimals(value: Any) -> Any:
-    """The store tags decimals (``{"$decimal": "1.5"}``); the model reads them as Decimal."""
-    if isinstance(value, dict):
-        if len(value) == 1 and "$decimal" in value:
-            return Decimal(value["$decimal"])
-        return {key: _untag_decimals(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_untag_decimals(item) for item in value]
-    return value

@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["decode_event", "decode_value", "encode_event", "encode_value"]
+__all__ = ["decode_event", "decode_value", "encode_event", "encode_value", "untag_decimals"]
 
 _IDENTITY = ("originator_id", "originator_version")
 
@@ -52,7 +52,7 @@ def encode_event(event: object) -> dict[str, Any]:
 
 def decode_event(cls: type[Any], data: dict[str, Any], originator_id: UUID, version: int) -> Any:
     return _adapter(cls).validate_python(
-        {**_untag_decimals(data), "originator_id": originator_id, "originator_version": version}
+        {**untag_decimals(data), "originator_id": originator_id, "originator_version": version}
     )
 
 
@@ -70,13 +70,14 @@ def _tag_decimals(native: Any, plain: Any) -> Any:
     return plain
 
 
-def _untag_decimals(value: Any) -> Any:
+def untag_decimals(value: Any) -> Any:
+    """Read tagged decimals (``{"$decimal": "1.5"}``) in stored event data back as Decimal."""
     if isinstance(value, dict):
         if len(value) == 1 and "$decimal" in value:
             return Decimal(value["$decimal"])
-        return {key: _untag_decimals(item) for key, item in value.items()}
+        return {key: untag_decimals(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_untag_decimals(item) for item in value]
+        return [untag_decimals(item) for item in value]
     return value
 
 

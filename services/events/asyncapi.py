@@ -91,6 +91,7 @@ class CloudEvent(BaseModel, Generic[DataT]):
     aggregateversion: int = Field(ge=1)
     position: int = Field(ge=1, description="The event store's notification id.")
     actorrole: str
+    actorid: str = Field(description="Who decided: an AGB code, an officer's id or a job name.")
     policypack: str | SkipJsonSchema[None] = Field(
         default=None,
         description="<pack id>@<version>, present where a policy rule decided.",

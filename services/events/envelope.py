@@ -10,7 +10,8 @@ Envelope attributes:
 - ``subject``: the aggregate id; ``time``: the decision time (the event's ``timestamp``), UTC.
 - ``datacontenttype`` ``application/json``; ``data``: the event's published model as JSON.
 - extensions: ``correlationid``, ``aggregateversion``, ``position`` (the store's notification id),
-  ``actorrole``, and ``policypack`` (``<pack id>@<version>``) where a rule decided.
+  ``actorrole`` and ``actorid`` (who decided: an AGB code, an officer's id or a system job's
+  name), and ``policypack`` (``<pack id>@<version>``) where a rule decided.
 
 NATS subject: ``contracting.<aggregate>.<event>.<insurer>.<care_type>``, e.g.
 ``contracting.contract.signed.zorg-en-zekerheid.gzsp``; consumers filter with wildcards such as
@@ -100,6 +101,7 @@ def to_cloudevent(
         "aggregateversion": version,
         "position": position,
         "actorrole": meta["actor"]["role"],
+        "actorid": meta["actor"]["subject"],
     }
     pack = meta.get("pack")
     if pack:

@@ -64,6 +64,7 @@ def test_every_stored_event_is_a_cloudevent_the_sdk_accepts_with_data_valid_for_
         assert parsed.get_extension("aggregateversion") == stored.originator_version
         assert parsed.get_extension("correlationid") == body["meta"]["correlation_id"]
         assert parsed.get_extension("actorrole") == body["meta"]["actor"]["role"]
+        assert parsed.get_extension("actorid") == body["meta"]["actor"]["subject"]
         model = contract.model.model_validate_json(json.dumps(parsed.get_data()))
         assert model.model_dump(mode="json") == event["data"]
         assert headers == {"Nats-Msg-Id": parsed.get_id()}

@@ -62,6 +62,7 @@ def test_a_signed_contract_becomes_a_structured_cloudevent() -> None:
         "aggregateversion": 2,
         "position": 42,
         "actorrole": "provider",
+        "actorid": "06111111",
         "policypack": "zz-2027-gzsp@1.0",
         "data": {
             "signed_at": "2026-11-02T09:15:00Z",
@@ -80,7 +81,7 @@ def test_the_sdks_structured_json_parser_accepts_it() -> None:
     assert parsed.get_type() == event["type"]
     assert parsed.get_extension("aggregateversion") == 2
     assert parsed.get_data() == event["data"]
-    for name in ("correlationid", "aggregateversion", "position", "actorrole", "policypack"):
+    for name in ("correlationid", "aggregateversion", "position", "actorrole", "actorid", "policypack"):
         assert re.fullmatch(r"[a-z0-9]{1,20}", name)
 
 

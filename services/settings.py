@@ -77,6 +77,24 @@ class Settings(BaseSettings):
     relay_ack_timeout_s: Annotated[float, Field(gt=0)] = Field(
         default=5, description="how long the relay waits for a batch's acks (then: outcome unknown)"
     )
+    read_store_dsn: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL for the read models; unset = the event store's PostgreSQL DSN,"
+        " or SQLite (DATA_DIR/readmodels.sqlite) when there is none",
+    )
+    projection_consumer_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = Field(
+        default="care-contracts",
+        description="durable consumers are named <prefix>-<projection>; one prefix per read store",
+    )
+    projection_batch_size: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        default=500, description="messages a projection fetches and applies per transaction"
+    )
+    projection_poll_interval_s: Annotated[float, Field(gt=0)] = Field(
+        default=0.5, description="how long a caught-up projection's fetch waits for new messages"
+    )
+    projection_ack_wait_s: Annotated[float, Field(gt=0)] = Field(
+        default=30, description="JetStream redelivers a fetched message not acked in this time"
+    )
 
     @property
     def uses_postgres(self) -> bool:
@@ -85,6 +103,15 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "events.sqlite"
+
+    @property
+    def read_store_path(self) -> Path:
+        return self.data_dir / "readmodels.sqlite"
+
+    def read_store_postgres_dsn(self) -> str | None:
+        """The read models' PostgreSQL DSN, or None for SQLite."""
+        dsn = self.read_store_dsn or self.postgres_dsn
+        return None if dsn is None else dsn.get_secret_value()
 
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:

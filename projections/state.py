@@ -34,6 +34,7 @@ __all__ = [
     "begin_generation",
     "ensure_projection",
     "mark_failed",
+    "skip_to",
     "states",
     "swap",
 ]
@@ -164,6 +165,17 @@ def apply_batch(
             )
             state = _one(cur, projection.name, state.generation)
         return Applied(len(fresh), len(events) - len(fresh), state)
+
+
+def skip_to(db: ReadDatabase, name: str, generation: int, sequence: int, now: datetime) -> None:
+    """Record that every stream message up to ``sequence`` is applied (a rebuild from the store
+    applied them from there, so the stream part starts after them)."""
+    with db.transaction() as cur:
+        cur.execute(
+            f"UPDATE {_STATE} SET last_sequence = ?, updated_at = ?"
+            " WHERE name = ? AND generation = ? AND last_sequence < ?",
+            (sequence, now.isoformat(), name, generation, sequence),
+        )
 
 
 def mark_failed(db: ReadDatabase, name: str, generation: int, error: str, now: datetime) -> None:

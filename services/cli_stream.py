@@ -11,60 +11,43 @@ Both read ``--nats-url`` / ``CARE_CONTRACTS_NATS_URL`` and ``--stream`` /
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import typer
-from nats.aio.client import Client
 from nats.errors import Error as NatsError
-from nats.errors import NoServersError
-from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from care_contracts.services.cli_nats import (
+    NatsUnavailable,
+    NatsUrl,
+    StreamName,
+    jetstream_at,
+    nats_url_of,
+    run_nats,
+)
 from care_contracts.services.cli_options import (
     AsJson,
     DataDir,
     PostgresDsn,
     PostgresSchema,
-    err,
     opened_store,
     settings_from_options,
 )
-from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.nats.streams import SUBJECTS
 from care_contracts.services.relay.stream_check import (
     StreamCheckReport,
-    StreamReadError,
     check_stream,
 )
-from care_contracts.services.settings import Settings
 
 __all__ = ["register_stream_commands"]
 
 _out = Console(width=200)
-_CONNECT_TIMEOUT_S = 3.0
 
 stream_app = typer.Typer(help="The JetStream stream the events are published to.")
-
-NatsUrl = Annotated[
-    str | None,
-    typer.Option("--nats-url", help="NATS server URL (CARE_CONTRACTS_NATS_URL)."),
-]
-StreamName = Annotated[
-    str | None,
-    typer.Option("--stream", help="Stream name (CARE_CONTRACTS_STREAM_NAME, default CONTRACTING)."),
-]
-
-
-class _Unavailable(Exception):
-    """NATS or the stream cannot be reached: the command exits with code 2."""
 
 
 def register_stream_commands(app: typer.Typer) -> None:
@@ -93,9 +76,9 @@ def verify_stream_command(
         postgres_dsn=postgres_dsn,
         postgres_schema=postgres_schema,
     )
-    url = _url(settings)
+    url = nats_url_of(settings)
     with opened_store(settings) as store:
-        report = _run(_verify(url, settings.stream_name, store, fix))
+        report = run_nats(_verify(url, settings.stream_name, store, fix))
     if as_json:
         document = {"ok": report.ok, **report.model_dump(mode="json")}
         document["still_missing"] = [e.model_dump(mode="json") for e in report.still_missing]
@@ -136,9 +119,9 @@ def tail_command(
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_seq
         )
     try:
-        _run(
+        run_nats(
             _tail(
-                _url(settings),
+                nats_url_of(settings),
                 settings.stream_name,
                 subject,
                 config,
@@ -151,11 +134,11 @@ def tail_command(
 
 
 async def _verify(url: str, stream: str, store: Any, fix: bool) -> StreamCheckReport:
-    async with _jetstream(url) as js:
+    async with jetstream_at(url) as js:
         try:
             return await check_stream(js, store, stream, fix=fix)
         except NotFoundError as error:
-            raise _Unavailable(f"no stream {stream!r} at {url}") from error
+            raise NatsUnavailable(f"no stream {stream!r} at {url}") from error
 
 
 async def _tail(
@@ -167,17 +150,17 @@ async def _tail(
     limit: int | None,
     as_json: bool,
 ) -> None:
-    async with _jetstream(url) as js:
+    async with jetstream_at(url) as js:
         try:
             await js.stream_info(stream)
         except NotFoundError as error:
-            raise _Unavailable(f"no stream {stream!r} at {url}") from error
+            raise NatsUnavailable(f"no stream {stream!r} at {url}") from error
         try:
             subscription = await js.subscribe(
                 subject, stream=stream, config=config, ordered_consumer=True
             )
         except APIError as error:
-            raise _Unavailable(
+            raise NatsUnavailable(
                 f"cannot follow {subject!r} on stream {stream!r}: {error}"
             ) from error
         shown = 0
@@ -186,7 +169,9 @@ async def _tail(
                 try:
                     msg = await subscription.next_msg(timeout=None)
                 except NatsError as error:
-                    raise _Unavailable(f"lost the stream {stream!r} at {url}: {error}") from error
+                    raise NatsUnavailable(
+                        f"lost the stream {stream!r} at {url}: {error}"
+                    ) from error
                 typer.echo(_line(msg.metadata.sequence.stream, msg.subject, msg.data, as_json))
                 shown += 1
         finally:
@@ -205,42 +190,6 @@ def _line(sequence: int, subject: str, data: bytes, as_json: bool) -> str:
         f" position={event.get('position', '?')} aggregate={event.get('subject', '?')}"
         f" v{event.get('aggregateversion', '?')} at={event.get('time', '?')}"
     )
-
-
-@asynccontextmanager
-async def _jetstream(url: str) -> AsyncIterator[JetStreamContext]:
-    client = await _connect(url)
-    try:
-        yield client.jetstream(timeout=5)
-    finally:
-        await client.close()
-
-
-async def _connect(url: str) -> Client:
-    try:
-        return await connect_once(url, timeout_s=_CONNECT_TIMEOUT_S)
-    except (NoServersError, OSError, TimeoutError, NatsError) as error:
-        raise _Unavailable(
-            f"cannot reach NATS at {url}: {error or type(error).__name__}"
-        ) from error
-
-
-def _run(coroutine: Any) -> Any:
-    try:
-        return asyncio.run(coroutine)
-    except _Unavailable as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    except StreamReadError as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-
-
-def _url(settings: Settings) -> str:
-    if settings.nats_url is None:
-        err.print("[red]no NATS server given:[/red] pass --nats-url or set CARE_CONTRACTS_NATS_URL")
-        raise typer.Exit(2)
-    return settings.nats_url
 
 
 def _print_report(report: StreamCheckReport) -> None:

@@ -84,6 +84,11 @@ class Cursor:
         row = self._raw.fetchone()
         return None if row is None else tuple(row)
 
+    def column_names(self) -> list[str]:
+        """The columns of the last query's result."""
+        description = getattr(self._raw, "description", None) or ()
+        return [str(column[0]) for column in description]
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()
         return None if row is None else row[0]

@@ -7,7 +7,13 @@ before the commit redelivers the batch; a crash after it redelivers messages the
 
 The read store, not the consumer, is the checkpoint (the consumer's ack floor can be ahead of a
 restored or deleted read store): on every (re)connect the runner recreates its durable consumer,
-``<projection_consumer_prefix>-<projection>``, to start at the stored sequence + 1.
+``<projection_consumer_prefix>-<projection>-<instance_id>``, to start at the stored sequence + 1.
+
+Several service instances may share one read store (PostgreSQL): each has its own consumer and
+reads the whole stream, and ``apply_batch`` serialises their batches on the projection's state
+row and skips what another instance applied first, so every event is applied once, in stream
+order, whichever instance gets there first; an instance that dies costs nothing but its reads.
+The server forgets a consumer unused for a week (``inactive_threshold``).
 
 Failures:
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Sequence
 
 import nats.errors
@@ -60,7 +67,9 @@ SUBJECTS = "contracting.>"
 
 
 def consumer_name(settings: Settings, projection: Projection) -> str:
-    return f"{settings.projection_consumer_prefix}-{projection.name.replace('_', '-')}"
+    """``<prefix>-<projection>-<instance>``, in the characters a durable name allows."""
+    instance = re.sub(r"[^A-Za-z0-9_-]+", "-", settings.instance_id).strip("-") or "instance"
+    return f"{settings.projection_consumer_prefix}-{projection.name.replace('_', '-')}-{instance}"
 
 
 class ProjectionRunner:

@@ -74,6 +74,10 @@ class Applied:
 
 
 def _create_state_table(cur: Cursor) -> None:
+    if cur.dialect == "postgres":
+        # Concurrent CREATE TABLE IF NOT EXISTS races in PostgreSQL's catalogue (a unique
+        # violation on pg_type): instances starting together take turns for the transaction.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('care_contracts.projection_state'))")
     cur.execute(
         f"CREATE TABLE IF NOT EXISTS {_STATE} ("
         " name TEXT NOT NULL, generation INTEGER NOT NULL, active INTEGER NOT NULL,"
@@ -86,9 +90,7 @@ def _create_state_table(cur: Cursor) -> None:
 def ensure_projection(db: ReadDatabase, projection: Projection, now: datetime) -> ProjectionState:
     """Create the state table and a first live generation when the projection has none."""
     with db.transaction() as cur:
-        _create_state_table(cur)
-        if cur.dialect == "postgres":  # two instances starting at once create one generation
-            cur.execute(f"LOCK TABLE {_STATE} IN SHARE ROW EXCLUSIVE MODE")
+        _create_state_table(cur)  # on PostgreSQL, under a lock held to the commit
         current = _select(cur, "name = ? AND active = 1", (projection.name,), lock=True)
         if current:
             return current[0]

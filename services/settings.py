@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     )
     projection_consumer_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = Field(
         default="care-contracts",
-        description="durable consumers are named <prefix>-<projection>; one prefix per read store",
+        description="durable consumers are named <prefix>-<projection>-<instance_id>",
     )
     projection_batch_size: Annotated[int, Field(ge=1, le=10_000)] = Field(
         default=500, description="messages a projection fetches and applies per transaction"

@@ -20,7 +20,7 @@ from care_contracts.projections.care_finder.projection import ENTRIES, CareFinde
 from care_contracts.projections.database import ReadDatabase, ReadStoreError
 from care_contracts.projections.events import ProjectedEvent, decode
 from care_contracts.projections.rebuild import rebuild_from_store, rebuild_from_stream
-from care_contracts.projections.runner import ProjectionRunner
+from care_contracts.projections.runner import ProjectionRunner, consumer_name
 from care_contracts.projections.state import Applied, active_state, states
 from care_contracts.services.cli import app
 from care_contracts.services.clock import SimulatedClock
@@ -94,9 +94,7 @@ def _rows(db: ReadDatabase) -> list[tuple[Any, ...]]:
     with db.reading() as cur:
         state = active_state(cur, CareFinderProjection.name)
         assert state is not None
-        return cur.execute(
-            f"SELECT * FROM {state.tables[ENTRIES]} ORDER BY contract_id"
-        ).fetchall()
+        return cur.execute(f"SELECT * FROM {state.tables[ENTRIES]} ORDER BY contract_id").fetchall()
 
 
 async def _publish_raw(settings: Settings, subject: str, body: bytes) -> int:
@@ -277,3 +275,37 @@ def _options(settings: Settings) -> list[str]:
             settings.postgres_schema,
         ]
     return options
+
+
+def test_two_instances_on_one_read_store_apply_every_event_once_in_order(
+    published: ContractingStore, db: ReadDatabase, settings: Settings, clock: SimulatedClock
+) -> None:
+    instances = [
+        settings.model_copy(update={"instance_id": name, "projection_batch_size": 3})
+        for name in ("host-1/pid 7", "host-2/pid 7")
+    ]
+
+    async def both() -> None:
+        runners = [runner_for(CareFinderProjection(), db, s, clock) for s in instances]
+        try:
+            await asyncio.gather(*(project_all(r) for r in runners))
+        finally:
+            for runner in runners:
+                await runner.close()
+
+    asyncio.run(both())
+    shared, live = _rows(db), states(db)[0]
+
+    async def rebuild() -> None:
+        async with jetstream(settings.nats_url or "") as (_, js):
+            await rebuild_from_stream(CareFinderProjection(), db, js, settings.stream_name)
+
+    asyncio.run(rebuild())
+
+    assert {consumer_name(s, CareFinderProjection()) for s in instances} == {
+        f"{settings.projection_consumer_prefix}-care-finder-host-1-pid-7",
+        f"{settings.projection_consumer_prefix}-care-finder-host-2-pid-7",
+    }
+    assert live.applied_events == published.recorder.max_notification_id()
+    assert live.last_sequence == published.recorder.max_notification_id()
+    assert shared == _rows(db)  # the same as one reader building it alone

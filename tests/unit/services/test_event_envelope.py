@@ -81,7 +81,14 @@ def test_the_sdks_structured_json_parser_accepts_it() -> None:
     assert parsed.get_type() == event["type"]
     assert parsed.get_extension("aggregateversion") == 2
     assert parsed.get_data() == event["data"]
-    for name in ("correlationid", "aggregateversion", "position", "actorrole", "actorid", "policypack"):
+    for name in (
+        "correlationid",
+        "aggregateversion",
+        "position",
+        "actorrole",
+        "actorid",
+        "policypack",
+    ):
         assert re.fullmatch(r"[a-z0-9]{1,20}", name)
 
 

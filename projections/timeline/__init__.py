@@ -1,0 +1,1 @@
+"""The auditors' contract timeline: every event of a contract, its application and its ceilings."""

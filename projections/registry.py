@@ -6,13 +6,18 @@ from collections.abc import Mapping
 
 from care_contracts.projections.base import Projection
 from care_contracts.projections.care_finder.projection import CareFinderProjection
+from care_contracts.projections.reporting.projection import ReportingProjection
 from care_contracts.projections.timeline.projection import TimelineProjection
 
 __all__ = ["all_projections", "projection_named"]
 
 
 def all_projections() -> Mapping[str, Projection]:
-    projections: tuple[Projection, ...] = (CareFinderProjection(), TimelineProjection())
+    projections: tuple[Projection, ...] = (
+        CareFinderProjection(),
+        ReportingProjection(),
+        TimelineProjection(),
+    )
     return {p.name: p for p in projections}
 
 

@@ -118,6 +118,9 @@ def begin_generation(db: ReadDatabase, projection: Projection, now: datetime) ->
 
 
 def active_state(cur: Cursor, name: str, *, lock: bool = False) -> ProjectionState | None:
+    """The live generation of ``name``; None before the projection first ran."""
+    if not lock and not _state_table_exists(cur):
+        return None
     found = _select(cur, "name = ? AND active = 1", (name,), lock=lock)
     return found[0] if found else None
 
@@ -227,6 +230,13 @@ def abandon(db: ReadDatabase, projection: Projection, generation: int) -> None:
             f"DELETE FROM {_STATE} WHERE name = ? AND generation = ?",
             (projection.name, generation),
         )
+
+
+def _state_table_exists(cur: Cursor) -> bool:
+    if cur.dialect == "postgres":
+        return cur.scalar("SELECT to_regclass(?)", (_STATE,)) is not None
+    found = cur.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_STATE,))
+    return found is not None
 
 
 def _is_new(event: ProjectedEvent, state: ProjectionState) -> bool:

@@ -165,3 +165,14 @@ def test_queries_on_ten_thousand_providers_use_an_index(settings: Settings) -> N
 
     assert all("USING INDEX" in plan or "USING COVERING INDEX" in plan for plan in plans.values())
     assert [item.agb_code for item in page.items] == [f"{n:08d}" for n in range(9990, 10_000)]
+
+
+def test_a_read_store_where_no_projection_ran_yet_answers_empty(settings: Settings) -> None:
+    database = open_read_database(settings)
+    try:
+        page = search(database, CareFinderQuery(on=DAY))
+    finally:
+        database.close()
+
+    assert page.items == ()
+    assert page.next_cursor is None

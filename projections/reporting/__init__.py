@@ -1,0 +1,1 @@
+"""The reporting read model for procurement officers and management (pipeline, offers, ceilings)."""

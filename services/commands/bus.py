@@ -27,9 +27,11 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from pydantic import JsonValue
 
+from care_contracts.domain.contract.aggregate import Contract
 from care_contracts.domain.errors import DomainError
 from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.services.clock import Clock
+from care_contracts.services.commands.access import authorize_aggregates, authorize_command
 from care_contracts.services.commands.base import Command, CommandContext, CommandOutcome, EventRef
 from care_contracts.services.commands.errors import (
     ConcurrentWriteConflict,
@@ -125,6 +127,7 @@ class CommandBus:
 
     def execute(self, command: Command, context: CommandContext) -> CommandOutcome:
         handler = self._registry.handler_for(type(command))
+        authorize_command(context.actor, command)
         digest = payload_hash(command)
         # A generated command id is new by construction: only a client's key can repeat.
         if "command_id" in context.model_fields_set:
@@ -135,6 +138,7 @@ class CommandBus:
         uow = UnitOfWork(self._store, context.expected_version)
         handler_context = HandlerContext(at, self._policies, context.actor, self._settings)
         result = handler(uow, command, handler_context)
+        authorize_aggregates(context.actor, uow.touched, lambda i: uow.find(Contract, i))
         target = uow.target
         if target is None:
             raise RuntimeError(f"handler of {type(command).__name__} named no target aggregate")

@@ -71,5 +71,10 @@ class UnitOfWork:
             )
 
     @property
+    def touched(self) -> list[Aggregate]:
+        """Every aggregate the command read or changed (access is checked on each)."""
+        return list(self._aggregates.values())
+
+    @property
     def changed(self) -> list[Aggregate]:
         return [a for a in self._aggregates.values() if a.pending_events]

@@ -58,6 +58,7 @@ from tests.integration.lifecycle_steps import (
     approved_application,
     local,
     offered_contract,
+    provider_actor,
     signed_gzsp_contract,
 )
 
@@ -130,7 +131,9 @@ def test_two_providers_signing_one_offer_record_exactly_one_signature(
         [
             (
                 SignContract(contract_id=contract_id, vecozo_ref=f"VZ-{writer}"),
-                CommandContext(actor=OFFICER, command_id=writer, expected_version=version),
+                CommandContext(
+                    actor=provider_actor("06123456"), command_id=writer, expected_version=version
+                ),
             )
             for writer in ("a", "b")
         ],
@@ -150,7 +153,7 @@ def test_two_officers_suspending_one_contract_suspend_it_once_round_after_round(
         steps, agb="06123456", care_type="msz", contract_type=MSZ_MAATWERK, metrics=MSZ_ZBC_METRICS
     )
     contract_id = offered_contract(steps, application_id)
-    steps.run(SignContract(contract_id=contract_id, vecozo_ref="VZ-1"))
+    steps.run(SignContract(contract_id=contract_id, vecozo_ref="VZ-1"), provider_actor("06123456"))
     steps.at(local(2027, 2, 1))
 
     for round_ in range(ROUNDS):

@@ -29,12 +29,12 @@ from tests.integration.lifecycle_steps import (
     GZSP,
     GZSP_MAATWERK,
     GZSP_MAATWERK_METRICS,
-    OFFICER,
     ZZ,
     Steps,
     approved_application,
     local,
     offered_contract,
+    provider_actor,
     signed_gzsp_contract,
 )
 
@@ -122,10 +122,12 @@ def test_after_a_restart_a_repeated_command_id_still_returns_the_first_outcome(
     )
     contract_id = offered_contract(steps, application_id)
     sign = SignContract(contract_id=contract_id, vecozo_ref="VZ-1")
-    first = steps.run(sign, command_id="sign-once")
+    first = steps.run(sign, provider_actor(AGB), command_id="sign-once")
 
     restarted = CommandBus(open_store(), clock, catalog, all_handlers())
-    again = restarted.execute(sign, CommandContext(actor=OFFICER, command_id="sign-once"))
+    again = restarted.execute(
+        sign, CommandContext(actor=provider_actor(AGB), command_id="sign-once")
+    )
 
     assert again.replayed is True
     assert again.model_dump(exclude={"replayed"}) == first.model_dump(exclude={"replayed"})

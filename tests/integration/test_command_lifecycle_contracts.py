@@ -40,9 +40,11 @@ from care_contracts.services.commands.contracts import (
 from care_contracts.services.commands.handlers import all_handlers
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
+from care_contracts.services.store.metadata import Actor, Role
 from tests.integration.lifecycle_steps import (
     MSZ_MAATWERK,
     MSZ_ZBC_METRICS,
+    OFFICER,
     TIMER,
     Steps,
     approved_application,
@@ -128,7 +130,9 @@ def test_the_offer_pins_the_pack_in_force_and_the_deadline_of_the_application_ro
 def test_an_open_offer_is_declined_or_withdrawn(
     steps: Steps, offer: UUID, answer: Callable[[UUID], Command], status: ContractStatus
 ) -> None:
-    steps.run(answer(offer))
+    command = answer(offer)
+    # The provider declines its offer; the insurer's officer withdraws it.
+    steps.run(command, provider_actor(AGB) if isinstance(command, DeclineOffer) else OFFICER)
 
     assert _contract(steps, offer).status is status
 
@@ -246,12 +250,15 @@ def _running(**overrides: object) -> RegisterRunningContract:
 def test_a_running_contract_is_registered_signed_once_and_gets_its_tariff_annex(
     steps: Steps,
 ) -> None:
-    registered = steps.run(_running())
-    steps.run(IssueTariffAnnex(contract_id=registered.aggregate_id, annex_ref="TA-27", year=2027))
+    eucare = Actor(role=Role.OFFICER, subject="officer-3", insurer="eucare")
+    registered = steps.run(_running(), eucare)
+    steps.run(
+        IssueTariffAnnex(contract_id=registered.aggregate_id, annex_ref="TA-27", year=2027), eucare
+    )
     before = steps.position()
 
     with pytest.raises(RunningContractAlreadyRegistered):
-        steps.run(_running(name="Apotheek Centrum BV"))
+        steps.run(_running(name="Apotheek Centrum BV"), eucare)
 
     contract = _contract(steps, registered.aggregate_id)
     assert contract.status is ContractStatus.SIGNED

@@ -117,6 +117,14 @@ class SqliteReadDatabase:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # WAL once per file, before any thread connects: switching the mode takes a lock that
+        # does not wait for the busy handler, so concurrent first connections could fail on it.
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=30)) as first:
+                if str(first.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    first.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.Error as error:
+            raise ReadStoreError(f"cannot open {path}: {error}") from error
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -125,7 +133,6 @@ class SqliteReadDatabase:
                 connection = sqlite3.connect(
                     self.path, isolation_level=None, check_same_thread=False, timeout=30
                 )
-                connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=FULL")
             except sqlite3.Error as error:
                 raise ReadStoreError(f"cannot open {self.path}: {error}") from error

@@ -1,12 +1,16 @@
 """The outbox relay: the store's notification log, published to JetStream after a durable position.
 
 Each round reads up to ``relay_batch_size`` notifications after the saved position, publishes
-them in log order (``publisher.publish_batch``: every ack awaited, ``duplicate=True`` is
-success) and only then saves the new position; a partly acked batch saves the position just
-below its first failure. A crash between the acks and the save re-publishes at most that batch,
-which JetStream drops as duplicates inside the stream's ``duplicate_window``. PostgreSQL commits
-notification ids in order (eventsourcing's table lock on insert), so "after the position" never
-skips a late commit.
+them in log order (``publisher.publish_batch``: acks pipelined, every one awaited,
+``duplicate=True`` is success) and only then saves the new position; a partly acked batch saves
+the position just below its first failure. Nothing after that failure is on the stream (each
+message carries ``Nats-Expected-Last-Sequence``, so the server refuses every message after one
+it refused or never got), so the retry from it keeps the log order: while nothing but the relay
+writes to the stream, it holds the log in position order, each aggregate's events in version
+order, across refusals, timeouts, dropped connections and restarts. A crash between the acks
+and the save re-publishes at most that batch, which JetStream drops as duplicates inside the
+stream's ``duplicate_window``. PostgreSQL commits notification ids in order (eventsourcing's
+table lock on insert), so "after the position" never skips a late commit.
 
 Commands never wait for the relay: it only reads the store and writes its own position row.
 While NATS is down or refuses, the relay backs off exponentially up to ``relay_backoff_max_s``
@@ -25,7 +29,9 @@ entry and a waiting relay takes over, reloading the shared position first. A cle
 the lease. It logs each lease state change once: ``relay.lease_acquired``, ``relay.lease_waiting``
 (someone else holds it), ``relay.lease_lost``, ``relay.lease_released``. The lease is fenced by
 time only: should two relays ever overlap (a holder paused beyond the TTL), JetStream drops the
-re-published events as duplicates by ``Nats-Msg-Id`` and the position never moves back.
+re-published events as duplicates by ``Nats-Msg-Id`` and the position never moves back, but each
+is the other's foreign writer: an event may then land after later ones, which the publisher logs
+as ``relay.out_of_order``.
 ``run_once`` publishes one batch without the lease (tests, tools).
 """
 
@@ -286,10 +292,7 @@ class Relay:
             return self._js
         await self._disconnect()
         self._nc = await self._connect()
-        self._js = self._nc.jetstream(
-            timeout=self.settings.relay_ack_timeout_s,
-            publish_async_max_pending=self.settings.relay_batch_size,
-        )
+        self._js = self._nc.jetstream(timeout=self.settings.relay_ack_timeout_s)
         return self._js
 
     async def _disconnect(self) -> None:

@@ -148,6 +148,8 @@ class ProjectionRunner:
                 except CANNOT_APPLY:
                     return  # recorded and logged by run_once; never skipped
                 except Exception as error:
+                    if stop.is_set():
+                        return  # the connection closed because the service is stopping
                     failures += 1
                     delay = min(
                         self.settings.relay_backoff_max_s,

@@ -24,6 +24,7 @@ from care_contracts.services.cli_asyncapi import register_asyncapi_command
 from care_contracts.services.cli_audit import register_audit_commands
 from care_contracts.services.cli_projections import register_projection_commands
 from care_contracts.services.cli_schemas import register_schema_commands
+from care_contracts.services.cli_serve import register_serve_commands
 from care_contracts.services.cli_stream import register_stream_commands
 from care_contracts.services.policy.loader import PackFileError, load_catalog
 
@@ -41,6 +42,7 @@ register_asyncapi_command(app)
 register_audit_commands(app)
 register_projection_commands(app)
 register_schema_commands(app)
+register_serve_commands(app)
 register_stream_commands(app)
 
 _out = Console(width=200)

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from fastapi.testclient import TestClient
+import httpx2
 
 from care_contracts.domain.errors import ERROR_CODES, DomainError
 from care_contracts.services.api.commands import COMMAND_ROUTES, CommandRoute
@@ -38,7 +38,7 @@ class HttpProblem(Exception):
 
 @dataclass
 class HttpSteps(Steps):
-    client: TestClient | None = None
+    client: httpx2.Client | None = None  # FastAPI's TestClient or a real client
     tokens: TokenStore | None = None
     _headers: dict[tuple[str, str, str | None], dict[str, str]] = field(default_factory=dict)
 

@@ -24,6 +24,7 @@ from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.group_commit import GroupCommitter
 from care_contracts.services.store.metadata import Actor, Role
+from tests.integration.lifecycle_steps import Steps
 
 POSTGRES_DSN_VARIABLE = "CARE_CONTRACTS_TEST_POSTGRES_DSN"
 
@@ -96,3 +97,10 @@ def provider() -> Actor:
 @pytest.fixture
 def officer() -> Actor:
     return Actor(role=Role.OFFICER, subject="officer-7", insurer="zorg-en-zekerheid")
+
+
+@pytest.fixture
+def steps(
+    bus: CommandBus, store: ContractingStore, clock: SimulatedClock, catalog: PolicyCatalog
+) -> Steps:
+    return Steps(bus, store, clock, catalog)

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from care_contracts.projections.database import ReadDatabase
 from care_contracts.services.nats.embedded import EmbeddedNatsServer
 from care_contracts.services.settings import Settings
 from tests.integration.nats.jetstream_session import delete_stream
+from tests.integration.nats.projection_session import read_database
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +41,10 @@ def stream_settings(nats_url: str, tmp_path: Path) -> Iterator[Settings]:
     )
     yield settings
     delete_stream(nats_url, settings.stream_name)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[ReadDatabase]:
+    """The read store of the test's settings (the module's own ``settings`` where it has one)."""
+    with read_database(settings) as database:
+        yield database

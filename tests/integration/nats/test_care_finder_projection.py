@@ -6,7 +6,6 @@ On SQLite and PostgreSQL (event store and read store alike), against the session
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
@@ -14,28 +13,24 @@ from uuid import UUID
 import pytest
 
 from care_contracts.domain.contract.status import TerminationInitiator
-from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.projections.care_finder.projection import CareFinderProjection
 from care_contracts.projections.care_finder.query import CareFinderQuery, search
 from care_contracts.projections.database import ReadDatabase
 from care_contracts.projections.state import states
 from care_contracts.services.clock import SimulatedClock
-from care_contracts.services.commands.bus import CommandBus
 from care_contracts.services.commands.contracts import (
     LiftSuspension,
     SuspendContract,
     TerminateContract,
 )
-from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from tests.integration.event_lifecycle import GZSP_AGB, MSZ_AGB, Lifecycle, run_lifecycle
 from tests.integration.lifecycle_steps import Steps, local, signed_gzsp_contract
-from tests.integration.nats.jetstream_session import delete_stream, jetstream, run
+from tests.integration.nats.jetstream_session import own_stream
 from tests.integration.nats.projection_session import (
     project_all,
     publish_all,
-    read_database,
     runner_for,
 )
 
@@ -46,30 +41,9 @@ PUBLISHED = date(2026, 11, 12)  # the 2027 packs' care-finder publication date (
 
 @pytest.fixture
 def settings(settings: Settings, nats_url: str) -> Iterator[Settings]:
-    own = settings.model_copy(
-        update={"nats_url": nats_url, "stream_name": f"CF_{uuid.uuid4().hex[:8].upper()}"}
-    )
-    run(_ensure(own))
-    yield own
-    delete_stream(nats_url, own.stream_name)
-
-
-async def _ensure(settings: Settings) -> None:
-    async with jetstream(settings.nats_url or "") as (_, js):
-        await ensure_stream(js, settings)
-
-
-@pytest.fixture
-def db(settings: Settings) -> Iterator[ReadDatabase]:
-    with read_database(settings) as database:
-        yield database
-
-
-@pytest.fixture
-def steps(
-    bus: CommandBus, store: ContractingStore, clock: SimulatedClock, catalog: PolicyCatalog
-) -> Steps:
-    return Steps(bus, store, clock, catalog)
+    """The store's settings (SQLite or PostgreSQL) with a stream of this test's own."""
+    with own_stream(settings, nats_url, "CF") as own:
+        yield own
 
 
 def _sync(

@@ -25,16 +25,14 @@ from care_contracts.projections.state import Applied, active_state, states
 from care_contracts.services.cli import app
 from care_contracts.services.clock import SimulatedClock
 from care_contracts.services.commands.bus import CommandBus
-from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from tests.integration.event_lifecycle import run_lifecycle
 from tests.integration.lifecycle_steps import Steps
-from tests.integration.nats.jetstream_session import delete_stream, jetstream, run
+from tests.integration.nats.jetstream_session import jetstream, own_stream, run
 from tests.integration.nats.projection_session import (
     project_all,
     publish_all,
-    read_database,
     runner_for,
 )
 
@@ -43,27 +41,11 @@ pytestmark = pytest.mark.nats
 
 @pytest.fixture
 def settings(settings: Settings, nats_url: str) -> Iterator[Settings]:
-    own = settings.model_copy(
-        update={
-            "nats_url": nats_url,
-            "stream_name": f"OPS_{uuid.uuid4().hex[:8].upper()}",
-            "projection_consumer_prefix": f"t-{uuid.uuid4().hex[:8]}",
-        }
-    )
-    run(_ensure(own))
-    yield own
-    delete_stream(nats_url, own.stream_name)
-
-
-async def _ensure(settings: Settings) -> None:
-    async with jetstream(settings.nats_url or "") as (_, js):
-        await ensure_stream(js, settings)
-
-
-@pytest.fixture
-def db(settings: Settings) -> Iterator[ReadDatabase]:
-    with read_database(settings) as database:
-        yield database
+    """The store's settings (SQLite or PostgreSQL) with a stream of this test's own."""
+    with own_stream(
+        settings, nats_url, "OPS", projection_consumer_prefix=f"t-{uuid.uuid4().hex[:8]}"
+    ) as own:
+        yield own
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ bus, then relay rounds until caught up; the stream is read back message by messa
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -18,7 +17,6 @@ from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.services.clock import SimulatedClock
 from care_contracts.services.commands.bus import CommandBus
 from care_contracts.services.events.contract import by_type
-from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.relay.position import RelayPosition
 from care_contracts.services.relay.publisher import outgoing, publish_batch
 from care_contracts.services.relay.relay import Relay, RelayLag
@@ -26,7 +24,7 @@ from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from tests.integration.event_lifecycle import run_lifecycle
 from tests.integration.lifecycle_steps import Steps
-from tests.integration.nats.jetstream_session import delete_stream, jetstream, run
+from tests.integration.nats.jetstream_session import jetstream, own_stream, run
 from tests.integration.nats.relay_stream import (
     assert_stream_holds_the_store_exactly_once,
     stream_messages,
@@ -38,17 +36,8 @@ pytestmark = pytest.mark.nats
 @pytest.fixture
 def settings(settings: Settings, nats_url: str) -> Iterator[Settings]:
     """The store's settings (SQLite or PostgreSQL) with a stream of this test's own."""
-    own = settings.model_copy(
-        update={"nats_url": nats_url, "stream_name": f"RELAY_{uuid.uuid4().hex[:8].upper()}"}
-    )
-    run(_ensure(own))
-    yield own
-    delete_stream(nats_url, own.stream_name)
-
-
-async def _ensure(settings: Settings) -> None:
-    async with jetstream(settings.nats_url or "") as (_, js):
-        await ensure_stream(js, settings)
+    with own_stream(settings, nats_url, "RELAY") as own:
+        yield own
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -30,7 +29,6 @@ from structlog.testing import capture_logs
 from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.services.clock import SimulatedClock
 from care_contracts.services.commands.bus import CommandBus
-from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.relay.position import RelayPosition
 from care_contracts.services.relay.publisher import (
     Outgoing,
@@ -44,7 +42,7 @@ from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from tests.integration.event_lifecycle import run_lifecycle
 from tests.integration.lifecycle_steps import Steps
-from tests.integration.nats.jetstream_session import delete_stream, jetstream, run
+from tests.integration.nats.jetstream_session import jetstream, own_stream, run
 from tests.integration.nats.relay_stream import (
     assert_stream_holds_the_store_exactly_once,
     stream_messages,
@@ -62,23 +60,11 @@ MESSAGE_TOO_LARGE = 10054  # JetStream err_code: message size exceeds maximum al
 
 @pytest.fixture
 def settings(settings: Settings, nats_url: str) -> Iterator[Settings]:
-    """The store's settings with a stream of this test's own, made by ``ensure_stream``."""
-    own = settings.model_copy(
-        update={
-            "nats_url": nats_url,
-            "stream_name": f"RELAY_{uuid.uuid4().hex[:8].upper()}",
-            "relay_batch_size": BATCH,
-            "relay_ack_timeout_s": 2.0,
-        }
-    )
-    run(_ensure(own))
-    yield own
-    delete_stream(nats_url, own.stream_name)
-
-
-async def _ensure(settings: Settings) -> None:
-    async with jetstream(settings.nats_url or "") as (_, js):
-        await ensure_stream(js, settings)
+    """The store's settings (SQLite or PostgreSQL) with a stream of this test's own."""
+    with own_stream(
+        settings, nats_url, "RELAY", relay_batch_size=BATCH, relay_ack_timeout_s=2.0
+    ) as own:
+        yield own
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ the session's nats-server.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -53,7 +52,6 @@ from care_contracts.services.commands.applications import (
     RejectApplication,
     Rejection,
 )
-from care_contracts.services.commands.bus import CommandBus
 from care_contracts.services.commands.ceilings import (
     AgreeCeiling,
     ApproveCeilingRevision,
@@ -64,7 +62,6 @@ from care_contracts.services.commands.ceilings import (
     ReportExpectedOverrun,
 )
 from care_contracts.services.commands.contracts import ExpireOffer, SignContract
-from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from tests.integration.lifecycle_steps import (
@@ -82,11 +79,10 @@ from tests.integration.lifecycle_steps import (
     provider_actor,
     submission,
 )
-from tests.integration.nats.jetstream_session import delete_stream, jetstream, run
+from tests.integration.nats.jetstream_session import own_stream
 from tests.integration.nats.projection_session import (
     project_all,
     publish_all,
-    read_database,
     runner_for,
 )
 
@@ -114,30 +110,9 @@ class Year:
 
 @pytest.fixture
 def settings(settings: Settings, nats_url: str) -> Iterator[Settings]:
-    own = settings.model_copy(
-        update={"nats_url": nats_url, "stream_name": f"RP_{uuid.uuid4().hex[:8].upper()}"}
-    )
-    run(_ensure(own))
-    yield own
-    delete_stream(nats_url, own.stream_name)
-
-
-async def _ensure(settings: Settings) -> None:
-    async with jetstream(settings.nats_url or "") as (_, js):
-        await ensure_stream(js, settings)
-
-
-@pytest.fixture
-def db(settings: Settings) -> Iterator[ReadDatabase]:
-    with read_database(settings) as database:
-        yield database
-
-
-@pytest.fixture
-def steps(
-    bus: CommandBus, store: ContractingStore, clock: SimulatedClock, catalog: PolicyCatalog
-) -> Steps:
-    return Steps(bus, store, clock, catalog)
+    """The store's settings (SQLite or PostgreSQL) with a stream of this test's own."""
+    with own_stream(settings, nats_url, "RP") as own:
+        yield own
 
 
 @pytest.fixture

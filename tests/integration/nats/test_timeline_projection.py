@@ -15,7 +15,6 @@ from uuid import UUID
 
 import pytest
 
-from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.projections.database import ReadDatabase, Row
 from care_contracts.projections.events import ProjectedEvent, from_store
 from care_contracts.projections.state import active_state, states
@@ -23,17 +22,14 @@ from care_contracts.projections.timeline.entry import TimelineEntry, describe
 from care_contracts.projections.timeline.projection import EVENTS, LINKS, TimelineProjection
 from care_contracts.projections.timeline.query import aggregate_timeline, contract_timeline
 from care_contracts.services.clock import SimulatedClock
-from care_contracts.services.commands.bus import CommandBus
-from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
 from tests.integration.event_lifecycle import GZSP_AGB, Lifecycle, run_lifecycle
 from tests.integration.lifecycle_steps import Steps
-from tests.integration.nats.jetstream_session import delete_stream, jetstream, run
+from tests.integration.nats.jetstream_session import own_stream
 from tests.integration.nats.projection_session import (
     project_all,
     publish_all,
-    read_database,
     runner_for,
 )
 
@@ -44,34 +40,9 @@ BATCH = 7  # fewer than the GZSP application's events: they and the offer arrive
 
 @pytest.fixture
 def settings(settings: Settings, nats_url: str) -> Iterator[Settings]:
-    own = settings.model_copy(
-        update={
-            "nats_url": nats_url,
-            "stream_name": f"TL_{uuid.uuid4().hex[:8].upper()}",
-            "projection_batch_size": BATCH,
-        }
-    )
-    run(_ensure(own))
-    yield own
-    delete_stream(nats_url, own.stream_name)
-
-
-async def _ensure(settings: Settings) -> None:
-    async with jetstream(settings.nats_url or "") as (_, js):
-        await ensure_stream(js, settings)
-
-
-@pytest.fixture
-def db(settings: Settings) -> Iterator[ReadDatabase]:
-    with read_database(settings) as database:
-        yield database
-
-
-@pytest.fixture
-def steps(
-    bus: CommandBus, store: ContractingStore, clock: SimulatedClock, catalog: PolicyCatalog
-) -> Steps:
-    return Steps(bus, store, clock, catalog)
+    """The store's settings (SQLite or PostgreSQL) with a stream of this test's own."""
+    with own_stream(settings, nats_url, "TL", projection_batch_size=BATCH) as own:
+        yield own
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 import nats.errors
 import nats.js.errors
@@ -97,6 +98,7 @@ class ProjectionRunner:
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._status: str | None = None
         self.error: str | None = None
+        self.last_event_time: datetime | None = None  # of the last event applied
         self._log = log.bind(projection=projection.name, stream=settings.stream_name)
 
     @property
@@ -135,6 +137,8 @@ class ProjectionRunner:
         except _UNAVAILABLE:
             await self._disconnect()
             raise
+        if applied.state.last_event_time is not None:
+            self.last_event_time = applied.state.last_event_time
         self._change("caught_up" if len(messages) < limit else "behind")
         return applied
 

@@ -1,4 +1,4 @@
-"""The whole service in one process: API, relay, projections, deadline watcher, and NATS if needed.
+"""The whole service in one process: API, relay, projections, deadline watcher, NATS if needed.
 
 ``ServiceRuntime`` starts, in order: the embedded nats-server when no NATS URL is configured (its
 store in ``DATA_DIR/nats``), the stream, the event store and command bus, the read store and
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from care_contracts.services.api.context import ApiContext, Readiness
 from care_contracts.services.api.tokens import TokenStore, open_token_store
 from care_contracts.services.bootstrap import Services, build
 from care_contracts.services.clock import Clock, SimulatedClock, SystemClock
+from care_contracts.services.deadlines.watcher import DeadlineWatcher
 from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.nats.embedded import EmbeddedNatsServer
 from care_contracts.services.nats.streams import ensure_stream
@@ -182,14 +184,17 @@ class ServiceRuntime:
                 clock.set(stamp)
 
     def _jobs(self, nats_url: str) -> list[BackgroundTask]:
-        relay, runners = self._relay, self._runners
+        relay, runners, services = self._relay, self._runners, self._services
         assert relay is not None
-        return [
-            relay.run_forever,
-            *(r.run_forever for r in runners),
-            self._gauges,
-            *self.background,
-        ]
+        assert services is not None
+        watcher = DeadlineWatcher(
+            services.store, services.bus, services.clock, policies=services.policies
+        )
+        watch = functools.partial(
+            watcher.run_forever, interval_s=self.settings.deadline_watcher_interval_s
+        )
+        own: list[BackgroundTask] = [relay.run_forever, *(r.run_forever for r in runners)]
+        return [*own, watch, self._gauges, *self.background]
 
     async def _gauges(self, stop: asyncio.Event) -> None:
         """Relay and projection lag into the metrics, every few seconds."""
@@ -212,6 +217,12 @@ class ServiceRuntime:
             name = f"projection:{runner.projection.name}"
             if runner.status == "failed":
                 return Readiness(name, False, runner.error or "failed")
+            if runner.status == "behind" and runner.last_event_time is not None:
+                clock = self._services.clock if self._services else SystemClock()
+                lag = (clock.now() - runner.last_event_time).total_seconds()
+                bound = self.settings.readiness_max_projection_lag_s
+                if lag > bound:
+                    return Readiness(name, False, f"behind by {lag:.0f} s (bound {bound:.0f} s)")
             return Readiness(name, runner.status != "unavailable", runner.status or "starting")
 
         return check

@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     projection_poll_interval_s: Annotated[float, Field(gt=0)] = Field(
         default=0.5, description="how long a caught-up projection's fetch waits for new messages"
     )
+    deadline_watcher_interval_s: Annotated[float, Field(gt=0)] = Field(
+        default=2, description="how often the deadline watcher looks for passed deadlines"
+    )
+    readiness_max_projection_lag_s: Annotated[float, Field(gt=0)] = Field(
+        default=60, description="/readyz fails while a projection is further behind than this"
+    )
     projection_ack_wait_s: Annotated[float, Field(gt=0)] = Field(
         default=30, description="JetStream redelivers a fetched message not acked in this time"
     )

@@ -34,6 +34,7 @@ from care_contracts.services.commands import ceilings as cei
 from care_contracts.services.commands import contracts as con
 from care_contracts.services.commands.access import roles_for
 from care_contracts.services.commands.base import Command, CommandContext, CommandOutcome
+from care_contracts.services.store.metadata import Role
 
 __all__ = ["COMMAND_ROUTES", "CommandRoute", "command_router", "resource_path"]
 
@@ -171,6 +172,8 @@ def _endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
 
     def endpoint(request: Request, ctx: Context, caller: Caller, **params: Any) -> JSONResponse:
         request.state.command = route.name
+        if caller.role is Role.PUBLIC:
+            raise ApiProblem("unauthenticated", "commands need a bearer token")
         body: BaseModel | None = params.pop("body", None)
         fields = body.model_dump() if body is not None else {}
         if route.id_field is not None:

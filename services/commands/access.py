@@ -84,6 +84,12 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
 }
 
 
+# A command field that names the party acting must name the caller's own side.
+_SPEAKS_FOR: Mapping[str, tuple[str, Mapping[Role, str]]] = {
+    "TerminateContract": ("initiated_by", {_P: "provider", _O: "insurer"}),
+}
+
+
 class ActionNotAllowed(DomainError):
     """The actor's role may not issue this command at all."""
 
@@ -113,6 +119,16 @@ def authorize_command(actor: Actor, command: Command) -> None:
         )
     if actor.role is Role.OFFICER and actor.insurer is None:
         raise NotYours("an officer acts for one insurer; this one names none")
+    speaks_for = _SPEAKS_FOR.get(type(command).__name__)
+    if speaks_for is not None:
+        field, by_role = speaks_for
+        given, own = str(getattr(command, field)), by_role.get(actor.role)
+        if own is not None and given != own:
+            raise ActionNotAllowed(
+                f"a {actor.role} acts as {own}, not as {given} ({field})",
+                field=field,
+                given=given,
+            )
 
 
 def authorize_aggregates(

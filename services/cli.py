@@ -22,6 +22,7 @@ from care_contracts.domain.policy.catalog import PolicyCatalog, ResolvedPack
 from care_contracts.domain.policy.model import PackRef
 from care_contracts.services.cli_asyncapi import register_asyncapi_command
 from care_contracts.services.cli_audit import register_audit_commands
+from care_contracts.services.cli_demo import register_demo_commands
 from care_contracts.services.cli_projections import register_projection_commands
 from care_contracts.services.cli_schemas import register_schema_commands
 from care_contracts.services.cli_serve import register_serve_commands
@@ -40,6 +41,7 @@ packs_app = typer.Typer(help="Policy packs: versioned insurer × year × care-ty
 app.add_typer(packs_app, name="packs")
 register_asyncapi_command(app)
 register_audit_commands(app)
+register_demo_commands(app)
 register_projection_commands(app)
 register_schema_commands(app)
 register_serve_commands(app)

@@ -1,0 +1,1 @@
+"""``care-contracts demo``: a realistic 2027 contracting season played through the HTTP API."""

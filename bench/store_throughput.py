@@ -85,7 +85,6 @@ METRICS: dict[str, bool | str | Decimal] = {
     "specialist_fte": Decimal("1.5"),
     "institution_kind": "zbc",
 }
-PROVIDER = Actor(role=Role.PROVIDER, subject="bench-provider")
 OFFICER = Actor(role=Role.OFFICER, subject="bench-officer", insurer="zorg-en-zekerheid")
 PHASES = (
     "replay check",
@@ -169,8 +168,9 @@ def cycle_commands(
 ) -> Iterator[tuple[Actor, Callable[[dict[str, str]], Command]]]:
     """The commands of cycle ``n``; later ones read ids from earlier results."""
     agb = f"{30_000_000 + n:08d}"
+    provider = Actor(role=Role.PROVIDER, subject=agb)  # a provider acts on its own AGB code only
     yield (
-        PROVIDER,
+        provider,
         lambda _: SubmitApplication(
             agb_enterprise=agb,
             kvk="12345678",
@@ -227,7 +227,7 @@ def cycle_commands(
         ),
     )
     yield OFFICER, lambda ids: OfferContract(application_id=ids["application_id"])
-    yield PROVIDER, lambda ids: SignContract(contract_id=ids["contract_id"], vecozo_ref="VZ-1")
+    yield provider, lambda ids: SignContract(contract_id=ids["contract_id"], vecozo_ref="VZ-1")
 
 
 def run_cycle(bus: CommandBus, n: int, plan: Assessment) -> tuple[int, int, dict[str, str]]:

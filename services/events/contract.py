@@ -153,9 +153,11 @@ class EventContract:
 
     def data(self, stored_data: Mapping[str, Any], stored_version: int = 1) -> EventData:
         """The published model of a stored event body's ``data`` (upcast to this version)."""
-        upcast = ContractingMapper.upcast(
-            self.event_class, copy.deepcopy(dict(stored_data)), stored_version
-        )
+        upcast: Mapping[str, Any] = stored_data
+        if stored_version < self.class_version:  # upcasters change the body in place: a copy
+            upcast = ContractingMapper.upcast(
+                self.event_class, copy.deepcopy(dict(stored_data)), stored_version
+            )
         fields = {k: untag_decimals(v) for k, v in upcast.items() if k not in _NOT_DATA}
         return self.model.model_validate(fields)
 

@@ -122,6 +122,7 @@ class Relay:
         self._lease: RelayLease | None = None  # bound to the current connection
         self._lease_state: str | None = None
         self._lease_confirmed_at = 0.0  # time.monotonic() before the last acquire/renew
+        self._ahead: tuple[int, int, asyncio.Future[list[Outgoing]]] | None = None
 
     @property
     def state(self) -> str | None:
@@ -163,7 +164,9 @@ class Relay:
         try:
             js = await self._jetstream()
             position = await asyncio.to_thread(self.position)
-            batch = await asyncio.to_thread(self._read, position, limit)
+            batch = await self._take_batch(position, limit)
+            if len(batch) == limit:  # behind: build the next batch while this one is acked
+                self._read_ahead(batch[-1].position, limit)
             if batch:
                 await publish_batch(
                     js,
@@ -173,11 +176,13 @@ class Relay:
                 )
                 await asyncio.to_thread(self._save, batch[-1].position)
         except PublishFailed as failure:
+            self._drop_ahead()
             if failure.acked_through is not None:
                 await asyncio.to_thread(self._save, failure.acked_through)
             await self._disconnect()
             raise
         except _UNAVAILABLE:
+            self._drop_ahead()
             await self._disconnect()
             raise
         if self._state in (None, "unavailable", "failing"):
@@ -220,7 +225,34 @@ class Relay:
             await self.close()
 
     async def close(self) -> None:
+        self._drop_ahead()
         await self._disconnect()
+
+    def _read_ahead(self, position: int, limit: int) -> None:
+        """Start reading (and building the CloudEvents of) the batch after ``position``.
+
+        The build is CPU work and the acks of the batch being published are I/O (an fsync per
+        write on the embedded server), so the two overlap. Only a read: the position is still
+        saved after the acks, and a read-ahead that does not start at the next round's position
+        (a failure, another relay's progress after a lease change) is dropped, never used.
+        """
+        self._drop_ahead()
+        task = asyncio.ensure_future(asyncio.to_thread(self._read, position, limit))
+        self._ahead = (position, limit, task)
+
+    async def _take_batch(self, position: int, limit: int) -> list[Outgoing]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            start, size, task = ahead
+            if (start, size) == (position, limit):
+                return await task
+            task.cancel()
+        return await asyncio.to_thread(self._read, position, limit)
+
+    def _drop_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead[2].cancel()
 
     async def _hold_lease(self) -> bool:
         """Acquire the lease, or renew it when due; whether this relay may publish now."""

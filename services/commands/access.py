@@ -84,9 +84,10 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
 }
 
 
-# A command field that names the party acting must name the caller's own side.
+# A command field that names the party acting must name the caller's own side where the caller
+# is that party (an officer also records a provider's written notice, so it may name either).
 _SPEAKS_FOR: Mapping[str, tuple[str, Mapping[Role, str]]] = {
-    "TerminateContract": ("initiated_by", {_P: "provider", _O: "insurer"}),
+    "TerminateContract": ("initiated_by", {_P: "provider"}),
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from care_contracts.domain.contract.status import TerminationInitiator
 from care_contracts.domain.errors import DomainError
 from care_contracts.domain.policy.catalog import PolicyCatalog
 from care_contracts.services.clock import SimulatedClock
@@ -11,7 +14,11 @@ from care_contracts.services.commands.access import ActionNotAllowed, NotYours
 from care_contracts.services.commands.base import Command
 from care_contracts.services.commands.bus import CommandBus
 from care_contracts.services.commands.ceilings import AgreeCeiling, ReportExpectedOverrun
-from care_contracts.services.commands.contracts import SignContract, SuspendContract
+from care_contracts.services.commands.contracts import (
+    SignContract,
+    SuspendContract,
+    TerminateContract,
+)
 from care_contracts.services.store.application import ContractingStore
 from care_contracts.services.store.metadata import Actor, Role
 from tests.integration.lifecycle_steps import (
@@ -97,3 +104,20 @@ def test_a_provider_reports_an_overrun_only_on_its_own_ceiling(
 
     _refused(steps, report(), OTHER_PROVIDER, NotYours)
     steps.run(report(), provider_actor("06111111"))
+
+
+def test_a_provider_terminates_only_as_the_provider(steps: Steps) -> None:
+    contract = signed_gzsp_contract(steps, "06111111")
+    steps.at(local(2027, 2, 1))
+    owner = provider_actor("06111111")
+
+    def terminate(by: TerminationInitiator) -> TerminateContract:
+        return TerminateContract(
+            contract_id=contract,
+            grounds=("moving abroad",),
+            effective_on=date(2027, 4, 1),
+            initiated_by=by,
+        )
+
+    _refused(steps, terminate(TerminationInitiator.INSURER), owner, ActionNotAllowed)
+    steps.run(terminate(TerminationInitiator.PROVIDER), owner)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -91,7 +92,17 @@ def serve_command(
         raise typer.BadParameter("--clock-start needs --clock simulated")
     runtime = ServiceRuntime(settings, host=host, port=port, simulated_start=start)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(runtime.run(on_started=_announce))
+        _event_loop_run(runtime.run(on_started=_announce))
+
+
+def _event_loop_run(main: Coroutine[Any, Any, None]) -> None:
+    """uvloop where it is installed (faster HTTP and NATS I/O), else asyncio's own loop."""
+    try:
+        import uvloop  # noqa: PLC0415 - optional, not on every platform
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def _announce(started: Started) -> None:

@@ -7,9 +7,11 @@ valid bearer token is the public; an endpoint that needs more says which roles i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -50,6 +52,10 @@ class ApiContext:
     tokens: TokenStore
     # Checks /readyz runs besides the store's (NATS connected, projection lags, …).
     readiness: list[Callable[[], Readiness]] = field(default_factory=list)
+    token_cache: TokenCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.token_cache = TokenCache(self.tokens)
 
     @property
     def simulated_clock(self) -> SimulatedClock | None:
@@ -57,7 +63,33 @@ class ApiContext:
         return clock if isinstance(clock, SimulatedClock) else None
 
 
-def context(request: Request) -> ApiContext:
+class TokenCache:
+    """Resolved tokens for a few seconds, so a request does not wait on the token table: a
+    revocation takes effect within ``ttl_s`` (5 s). Unknown tokens are not cached."""
+
+    def __init__(self, tokens: TokenStore, ttl_s: float = 5.0, size: int = 10_000) -> None:
+        self._tokens = tokens
+        self._ttl_s = ttl_s
+        self._size = size
+        self._known: dict[str, tuple[float, Actor]] = {}
+
+    async def actor(self, token: str) -> Actor | None:
+        now = time.monotonic()
+        known = self._known.get(token)
+        if known is not None and now - known[0] < self._ttl_s:
+            return known[1]
+        record = await asyncio.to_thread(self._tokens.resolve, token)
+        if record is None:
+            self._known.pop(token, None)
+            return None
+        if len(self._known) >= self._size:
+            self._known.clear()
+        actor = record.grant.actor()
+        self._known[token] = (now, actor)
+        return actor
+
+
+async def context(request: Request) -> ApiContext:
     found: ApiContext = request.app.state.context
     return found
 
@@ -65,7 +97,7 @@ def context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(context)]
 
 
-def caller(request: Request, ctx: Context) -> Actor:
+async def caller(request: Request, ctx: Context) -> Actor:
     """The actor behind the request's bearer token; the public when there is none."""
     header = request.headers.get("authorization")
     if header is None:
@@ -73,10 +105,9 @@ def caller(request: Request, ctx: Context) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiProblem("unauthenticated", "the Authorization header is not 'Bearer <token>'")
-    record = ctx.tokens.resolve(token.strip())
-    if record is None:
+    actor = await ctx.token_cache.actor(token.strip())
+    if actor is None:
         raise ApiProblem("unauthenticated", "the token is unknown or revoked")
-    actor = record.grant.actor()
     request.state.actor = actor
     return actor
 
@@ -84,10 +115,10 @@ def caller(request: Request, ctx: Context) -> Actor:
 Caller = Annotated[Actor, Depends(caller)]
 
 
-def require(*roles: Role) -> Callable[[Actor], Actor]:
+def require(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     """A dependency that lets only ``roles`` through (401 for the public, 403 for others)."""
 
-    def check(actor: Caller) -> Actor:
+    async def check(actor: Caller) -> Actor:
         if actor.role in roles:
             return actor
         if actor.role is Role.PUBLIC:

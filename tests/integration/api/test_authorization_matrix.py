@@ -43,7 +43,7 @@ from care_contracts.domain.policy.errors import NoPolicyInForce
 from care_contracts.projections.database import open_read_database
 from care_contracts.services.api.app import create_app
 from care_contracts.services.api.commands import COMMAND_ROUTES, CommandRoute
-from care_contracts.services.api.context import ApiContext
+from care_contracts.services.api.context import ApiContext, TokenCache
 from care_contracts.services.api.problems import PROBLEM_JSON
 from care_contracts.services.api.tokens import TokenGrant, TokenStore, open_token_store
 from care_contracts.services.bootstrap import build
@@ -679,6 +679,7 @@ def test_an_unknown_insurer_or_care_type_is_a_domain_problem_and_records_nothing
 
 def test_a_revoked_token_is_unauthenticated_and_records_nothing(pristine: World) -> None:
     tokens = pristine.context.tokens
+    pristine.context.token_cache = TokenCache(tokens, ttl_s=0)  # revocation at once, not in 5 s
     issued = tokens.create(OWNER, START)
     headers = {"Authorization": f"Bearer {issued.token}"}
     contract = pristine.url(f"{_C}/{{aggregate_id}}")

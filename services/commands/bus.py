@@ -182,6 +182,7 @@ class CommandBus:
             if replay is not None:
                 return replay
             raise self._refusal(outcome, first_versions) from error
+        self._store.cache_saved(changed)
         return outcome.with_positions(positions)
 
     def _save(

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-__all__ = ["GENESIS", "ChainLink", "CommandRecord", "link_hash"]
+__all__ = ["GENESIS", "ChainLink", "CommandRecord", "as_uuid", "link_hash"]
 
 GENESIS = "0" * 64
 
@@ -42,13 +42,18 @@ class CommandRecord:
     positions: str = "[]"  # JSON list of the positions its events got
 
 
+def as_uuid(originator_id: UUID | str) -> UUID:
+    """A stored row's aggregate id as a UUID (rows read back may hold it as text)."""
+    return originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+
+
 def link_hash(prev: str, position: int, stored: StoredEvent) -> str:
     """The hash of one link: its predecessor's hash, its position and the stored row."""
     content = "\x1f".join(
         (
             prev,
             str(position),
-            str(UUID(str(stored.originator_id))),
+            str(as_uuid(stored.originator_id)),
             str(stored.originator_version),
             stored.topic,
             sha256(stored.state).hexdigest(),

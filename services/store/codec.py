@@ -42,9 +42,10 @@ def encode_event(event: object) -> dict[str, Any]:
     the string "1.5", so a replayed threshold would compare a string.
     """
     adapter = _adapter(type(event))
-    data: dict[str, Any] = _tag_decimals(
-        adapter.dump_python(event), adapter.dump_python(event, mode="json")
-    )
+    native = adapter.dump_python(event)
+    data: dict[str, Any] = adapter.dump_python(event, mode="json")
+    if _holds_decimal(native):  # most events hold none: skip rebuilding the dump to tag nothing
+        data = _tag_decimals(native, data)
     for key in _IDENTITY:
         data.pop(key, None)
     return data
@@ -54,6 +55,23 @@ def decode_event(cls: type[Any], data: dict[str, Any], originator_id: UUID, vers
     return _adapter(cls).validate_python(
         {**untag_decimals(data), "originator_id": originator_id, "originator_version": version}
     )
+
+
+def _holds_decimal(native: Any) -> bool:
+    """Whether ``_tag_decimals`` would find a Decimal: it looks inside dicts, lists and tuples."""
+    if isinstance(native, Decimal):
+        return True
+    if isinstance(native, dict):
+        native = native.values()
+    elif not isinstance(native, list | tuple):
+        return False
+    for item in native:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if _holds_decimal(item):
+            return True
+    return False
 
 
 def _tag_decimals(native: Any, plain: Any) -> Any:

@@ -120,6 +120,13 @@ def authorize_command(actor: Actor, command: Command) -> None:
         )
     if actor.role is Role.OFFICER and actor.insurer is None:
         raise NotYours("an officer acts for one insurer; this one names none")
+    # A command that creates an aggregate names whose it is: refuse before any rule runs.
+    named_insurer = getattr(command, "insurer", None)
+    if actor.role is Role.OFFICER and named_insurer is not None and named_insurer != actor.insurer:
+        raise NotYours(f"{named_insurer} is not {actor.insurer}", insurer=named_insurer)
+    named_agb = getattr(command, "agb_enterprise", None)
+    if actor.role is Role.PROVIDER and named_agb is not None and named_agb != actor.subject:
+        raise NotYours(f"AGB {named_agb} is not {actor.subject}", agb=named_agb)
     speaks_for = _SPEAKS_FOR.get(type(command).__name__)
     if speaks_for is not None:
         field, by_role = speaks_for

@@ -135,7 +135,12 @@ class CommandBus:
             if replay is not None:
                 return replay
         at = self._clock.now()
-        uow = UnitOfWork(self._store, context.expected_version)
+        actor = context.actor
+
+        def authorize(aggregate: Aggregate) -> None:
+            authorize_aggregates(actor, [aggregate], lambda i: uow.find(Contract, i))
+
+        uow = UnitOfWork(self._store, context.expected_version, authorize=authorize)
         handler_context = HandlerContext(at, self._policies, context.actor, self._settings)
         result = handler(uow, command, handler_context)
         authorize_aggregates(context.actor, uow.touched, lambda i: uow.find(Contract, i))

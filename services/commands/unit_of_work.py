@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -19,9 +20,18 @@ A = TypeVar("A", bound=Aggregate)
 class UnitOfWork:
     """The aggregates one command reads and changes; saved together by the command bus."""
 
-    def __init__(self, store: ContractingStore, expected_version: int | None) -> None:
+    def __init__(
+        self,
+        store: ContractingStore,
+        expected_version: int | None,
+        *,
+        authorize: Callable[[Aggregate], None] | None = None,
+    ) -> None:
+        """``authorize`` is asked about every aggregate as it is loaded, before the handler
+        can look at it: a caller never learns the state of an aggregate that is not theirs."""
         self._store = store
         self._expected_version = expected_version
+        self._authorize = authorize
         self._aggregates: dict[UUID, Aggregate] = {}
         self.target: Aggregate | None = None
 
@@ -47,6 +57,8 @@ class UnitOfWork:
         if not isinstance(aggregate, kind):
             return None
         self._aggregates[aggregate_id] = aggregate
+        if self._authorize is not None:
+            self._authorize(aggregate)
         return aggregate
 
     def add(self, aggregate: A, *, target: bool = True) -> A:

@@ -226,54 +226,7 @@ class Gap:
 
 
 # Reasons, short: pytest -ra prints one per xfailed case.
-_OWNERSHIP_AFTER_HANDLER = (
-    "ownership is checked after the handler (bus.execute), so the domain's refusal answers first"
-    " and tells a non-owner the state of an aggregate that is not theirs"
-)
-# Observed on the lifecycle's GZSP aggregates: the domain refusal that answers before ownership.
-_DOMAIN_BEFORE_OWNERSHIP: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "application_command_not_allowed_in_state": (  # the application is approved
-        (f"{_A}/{{id}}/information-requests", "other_officer"),
-        (f"{_A}/{{id}}/information", "other_provider"),
-        (f"{_A}/{{id}}/information", "other_officer"),
-        (f"{_A}/{{id}}/completion", "other_officer"),
-        (f"{_A}/{{id}}/metrics", "other_officer"),
-        (f"{_A}/{{id}}/requirement-outcomes", "other_officer"),
-        (f"{_A}/{{id}}/exclusion-findings", "other_officer"),
-        (f"{_A}/{{id}}/integrity-investigation", "other_officer"),
-        (f"{_A}/{{id}}/integrity-investigation/conclusion", "other_officer"),
-        (f"{_A}/{{id}}/approval", "other_officer"),
-        (f"{_A}/{{id}}/rejection", "other_officer"),
-        (f"{_A}/{{id}}/withdrawal", "other_provider"),
-        (f"{_A}/{{id}}/withdrawal", "other_officer"),
-    ),
-    "contract_already_offered": ((_C, "other_officer"),),  # and names the contract's id
-    "contract_type_not_in_pack": ((f"{_C}/running", "other_officer"),),
-    "contract_not_open_for_signing": ((f"{_C}/{{id}}/signature", "other_provider"),),
-    "offer_not_open": (  # the contract is signed
-        (f"{_C}/{{id}}/declination", "other_provider"),
-        (f"{_C}/{{id}}/expiry", "other_officer"),
-        (f"{_C}/{{id}}/offer-withdrawal", "other_officer"),
-        (f"{_C}/{{id}}/signing-deadline-extension", "other_officer"),
-    ),
-    "contract_not_suspended": ((f"{_C}/{{id}}/suspension-lifting", "other_officer"),),
-    "term_not_over": ((f"{_C}/{{id}}/end", "other_officer"),),
-    "ceiling_already_agreed": ((_R, "other_officer"),),
-    "ceiling_revision_already_decided": (
-        (f"{_R}/{{id}}/overrun-reports", "other_provider"),
-        (f"{_R}/{{id}}/overrun-reports", "other_officer"),
-        (f"{_R}/{{id}}/ground-evidence", "other_officer"),
-        (f"{_R}/{{id}}/revision-approval", "other_officer"),
-        (f"{_R}/{{id}}/revision-refusal", "other_officer"),
-    ),
-}
-KNOWN_GAPS: Mapping[tuple[str, str, str], Gap] = {
-    **{
-        ("POST", path, caller): Gap(code, _OWNERSHIP_AFTER_HANDLER)
-        for code, cases in _DOMAIN_BEFORE_OWNERSHIP.items()
-        for path, caller in cases
-    },
-}
+KNOWN_GAPS: Mapping[tuple[str, str, str], Gap] = {}  # none open
 
 CASES = [(method, path, caller) for (method, path), rule in EXPECTED.items() for caller in rule]
 REFUSED = [c for c in CASES if not EXPECTED[c[0], c[1]][c[2]].allowed]

@@ -69,7 +69,9 @@ class Settings(BaseSettings):
         default=500, description="events the relay reads and publishes per batch (acks pipelined)"
     )
     relay_poll_interval_s: Annotated[float, Field(gt=0)] = Field(
-        default=0.2, description="how often a caught-up relay looks for new events"
+        default=0.02,
+        description="how often a caught-up relay looks for new events (one indexed read; at"
+        " 0.2 s the wait for the poll alone put the care finder's p99 at ~240 ms)",
     )
     relay_backoff_max_s: Annotated[float, Field(gt=0)] = Field(
         default=5, description="the cap of the relay's exponential backoff while NATS is down"

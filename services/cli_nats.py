@@ -14,12 +14,20 @@ from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from rich.markup import escape
 
-from care_contracts.services.cli_options import err
+from care_contracts.services.cli_options import err, settings_from_options
 from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.relay.stream_check import StreamReadError
 from care_contracts.services.settings import Settings
 
-__all__ = ["NatsUnavailable", "NatsUrl", "StreamName", "jetstream_at", "nats_url_of", "run_nats"]
+__all__ = [
+    "NatsUnavailable",
+    "NatsUrl",
+    "StreamName",
+    "jetstream_at",
+    "nats_url_of",
+    "run_nats",
+    "stream_settings",
+]
 
 T = TypeVar("T")
 _CONNECT_TIMEOUT_S = 3.0
@@ -64,6 +72,15 @@ def run_nats(coroutine: Coroutine[Any, Any, T]) -> T:
     except (NatsUnavailable, StreamReadError) as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from error
+
+
+def stream_settings(
+    *, nats_url: str | None, stream: str | None, **store_options: Any
+) -> tuple[Settings, str]:
+    """Settings from the options of a command that reads the stream, and its NATS URL (exit 2
+    with a message when there is none): ``store_options`` are the store's and read store's."""
+    settings = settings_from_options(nats_url=nats_url, stream_name=stream, **store_options)
+    return settings, nats_url_of(settings)
 
 
 def nats_url_of(settings: Settings) -> str:

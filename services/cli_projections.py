@@ -48,8 +48,8 @@ from care_contracts.services.cli_nats import (
     NatsUrl,
     StreamName,
     jetstream_at,
-    nats_url_of,
     run_nats,
+    stream_settings,
 )
 from care_contracts.services.cli_options import (
     AsJson,
@@ -58,7 +58,6 @@ from care_contracts.services.cli_options import (
     PostgresSchema,
     err,
     opened_store,
-    settings_from_options,
 )
 from care_contracts.services.settings import Settings
 from care_contracts.services.store.application import ContractingStore
@@ -94,15 +93,14 @@ def status_command(
     postgres_schema: PostgresSchema = None,
 ) -> None:
     """Each projection's position, lag (events, seconds), state and error."""
-    settings = settings_from_options(
+    settings, url = stream_settings(
         nats_url=nats_url,
-        stream_name=stream,
+        stream=stream,
         data_dir=data_dir,
         read_store_dsn=read_store_dsn,
         postgres_dsn=postgres_dsn,
         postgres_schema=postgres_schema,
     )
-    url = nats_url_of(settings)
     with _read_store(settings) as db:
         found = run_nats(_statuses(url, settings.stream_name, db))
     if as_json:
@@ -139,15 +137,14 @@ def rebuild_command(
     except KeyError as error:
         err.print(f"[red]{escape(str(error.args[0]))}[/red]")
         raise typer.Exit(2) from error
-    settings = settings_from_options(
+    settings, url = stream_settings(
         nats_url=nats_url,
-        stream_name=stream,
+        stream=stream,
         data_dir=data_dir,
         read_store_dsn=read_store_dsn,
         postgres_dsn=postgres_dsn,
         postgres_schema=postgres_schema,
     )
-    url = nats_url_of(settings)
     with _read_store(settings) as db, _progress() as progress:
         task = progress.add_task(f"rebuild {name}", total=None)
 
@@ -178,15 +175,14 @@ def run_command(
     postgres_schema: PostgresSchema = None,
 ) -> None:
     """Keep every projection up to date with the stream until Ctrl-C or SIGTERM."""
-    settings = settings_from_options(
+    settings, url = stream_settings(
         nats_url=nats_url,
-        stream_name=stream,
+        stream=stream,
         data_dir=data_dir,
         read_store_dsn=read_store_dsn,
         postgres_dsn=postgres_dsn,
         postgres_schema=postgres_schema,
     )
-    url = nats_url_of(settings)
     with _read_store(settings) as db:
         run_nats(_run_all(url, settings, db))
 

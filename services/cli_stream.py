@@ -28,6 +28,7 @@ from care_contracts.services.cli_nats import (
     jetstream_at,
     nats_url_of,
     run_nats,
+    stream_settings,
 )
 from care_contracts.services.cli_options import (
     AsJson,
@@ -69,14 +70,13 @@ def verify_stream_command(
     postgres_schema: PostgresSchema = None,
 ) -> None:
     """Every stored event in the stream exactly once, by id; exit 1 naming what is not."""
-    settings = settings_from_options(
+    settings, url = stream_settings(
         nats_url=nats_url,
-        stream_name=stream,
+        stream=stream,
         data_dir=data_dir,
         postgres_dsn=postgres_dsn,
         postgres_schema=postgres_schema,
     )
-    url = nats_url_of(settings)
     with opened_store(settings) as store:
         report = run_nats(_verify(url, settings.stream_name, store, fix))
     if as_json:

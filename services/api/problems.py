@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from care_contracts.domain.errors import ERROR_CODES, DomainError
+from care_contracts.domain.errors import ERROR_CODES
 
 __all__ = [
     "PROBLEM_JSON",
@@ -165,10 +165,6 @@ def problem_response(
     if correlation:
         all_headers["X-Request-ID"] = correlation
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
-
-
-def domain_problem(request: Request, error: DomainError) -> JSONResponse:
-    return problem_response(request, error.code, error.detail, facts=error.facts)
 
 
 def validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:

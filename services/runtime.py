@@ -29,6 +29,7 @@ import uvicorn
 from care_contracts.projections.database import ReadDatabase, open_read_database
 from care_contracts.projections.registry import all_projections
 from care_contracts.projections.runner import ProjectionRunner
+from care_contracts.projections.status import projection_statuses
 from care_contracts.services.api import metrics
 from care_contracts.services.api.app import create_app
 from care_contracts.services.api.context import ApiContext, Readiness
@@ -194,10 +195,12 @@ class ServiceRuntime:
             watcher.run_forever, interval_s=self.settings.deadline_watcher_interval_s
         )
         own: list[BackgroundTask] = [relay.run_forever, *(r.run_forever for r in runners)]
-        return [*own, watch, self._gauges, *self.background]
+        gauges = functools.partial(self._gauges, nats_url=nats_url)
+        return [*own, watch, gauges, *self.background]
 
-    async def _gauges(self, stop: asyncio.Event) -> None:
-        """Relay and projection lag into the metrics, every few seconds."""
+    async def _gauges(self, stop: asyncio.Event, nats_url: str) -> None:
+        """Relay and projection lag into the metrics, every few seconds (a failed reading
+        leaves the last values: the readiness checks report an unavailable dependency)."""
         while not stop.is_set():
             with contextlib.suppress(Exception):
                 relay = self._relay
@@ -205,8 +208,28 @@ class ServiceRuntime:
                     lag = await asyncio.to_thread(relay.lag)
                     metrics.RELAY_LAG_EVENTS.set(lag.events)
                     metrics.RELAY_LAG_SECONDS.set(lag.seconds)
+            with contextlib.suppress(Exception):
+                await self._projection_gauges(nats_url)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 5)
+
+    async def _projection_gauges(self, nats_url: str) -> None:
+        if self._read_db is None or self._services is None:
+            return
+        nc = await connect_once(nats_url, timeout_s=2)
+        try:
+            found = await projection_statuses(
+                [r.projection for r in self._runners],
+                self._read_db,
+                nc.jetstream(timeout=2),
+                self.settings.stream_name,
+                self._services.clock.now(),
+            )
+        finally:
+            await nc.close()
+        for status in found:
+            metrics.PROJECTION_LAG_EVENTS.labels(status.name).set(status.lag_events)
+            metrics.PROJECTION_LAG_SECONDS.labels(status.name).set(status.lag_seconds)
 
     def _nats_ready(self) -> Readiness:
         state = None if self._relay is None else self._relay.state

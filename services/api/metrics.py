@@ -1,4 +1,5 @@
-"""Prometheus metrics of the service, in one registry of its own (no process-global state).
+"""Prometheus metrics of the service, in a registry of its own (not prometheus-client's default
+one, so nothing else in the process adds to or reads from it; one per process).
 
 Requests by route and status with a latency histogram; commands by type and outcome (the HTTP
 status class says accepted, refused or failed) with a latency histogram; gauges the runtime sets:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -78,6 +79,13 @@ def test_apply_assess_offer_sign_then_subscribe_and_find_the_provider(
 
         _until(listed, "the care finder lists the signed contract")
         ready = client.get("/readyz")
+
+        def lag_exported() -> bool:
+            page = client.get("/metrics").text
+            return 'care_contracts_projection_lag_events{projection="care_finder"}' in page
+
+        _until(lag_exported, "/metrics exports each projection's lag")
+        page = client.get("/metrics").text
     tokens.close()
     reading.close()
 
@@ -87,3 +95,10 @@ def test_apply_assess_offer_sign_then_subscribe_and_find_the_provider(
     assert before_publication["items"] == []
     assert moved.status_code == 200
     assert ready.status_code == 200, ready.json()
+    assert "care_contracts_relay_lag_events" in page
+    signed_count = re.search(
+        r'care_contracts_commands_total\{command="SignContract",outcome="accepted"\} ([0-9.]+)',
+        page,
+    )
+    assert signed_count is not None
+    assert float(signed_count.group(1)) >= 1  # one registry per process: other tests add theirs

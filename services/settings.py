@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     )
     nats_url: str | None = Field(
         default=None,
-        description="NATS server URL; None starts the embedded nats-server under data_dir/nats",
+        description="NATS server URL, or a cluster's nodes comma-separated; None starts the"
+        " embedded nats-server under data_dir/nats",
     )
     stream_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "CONTRACTING"
     stream_replicas: Annotated[int, Field(ge=1)] = 1

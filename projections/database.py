@@ -256,5 +256,5 @@ def open_read_database(settings: Settings) -> ReadDatabase:
     """The read store the settings name: PostgreSQL (its schema) or SQLite in the data dir."""
     dsn = settings.read_store_postgres_dsn()
     if dsn is not None:
-        return PostgresReadDatabase(dsn, settings.postgres_schema)
+        return PostgresReadDatabase(dsn, settings.read_models_schema)
     return SqliteReadDatabase(settings.read_store_path)

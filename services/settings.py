@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         description="PostgreSQL for the read models; unset = the event store's PostgreSQL DSN,"
         " or SQLite (DATA_DIR/readmodels.sqlite) when there is none",
     )
+    read_store_schema: Annotated[str | None, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = Field(
+        default=None,
+        description="the read models' PostgreSQL schema; unset = postgres_schema. Instances"
+        " that share it share the read models; one each gives every instance its own",
+    )
     projection_consumer_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = Field(
         default="care-contracts",
         description="durable consumers are named <prefix>-<projection>-<instance_id>",
@@ -116,6 +121,11 @@ class Settings(BaseSettings):
     @property
     def read_store_path(self) -> Path:
         return self.data_dir / "readmodels.sqlite"
+
+    @property
+    def read_models_schema(self) -> str:
+        """The PostgreSQL schema of the read models (not of the tokens: those stay shared)."""
+        return self.read_store_schema or self.postgres_schema
 
     def read_store_postgres_dsn(self) -> str | None:
         """The read models' PostgreSQL DSN, or None for SQLite."""

@@ -8,6 +8,9 @@ bucket's TTL (the stream's ``max_age``) removes its entry, and the next ``acquir
 takeover. Renew well within the TTL (a third of it, say): a renewal after expiry finds the key
 gone or taken and reports the lease lost.
 
+On a cluster the bucket has as many replicas as the stream (``replicas``): an R1 bucket on a
+node that dies would leave no relay able to publish, however many instances are up.
+
 Checked on nats-server 2.15.1 with nats-py 2.16.0: an entry written with a 1 s bucket TTL was gone
 after about 1.3 s; creating a bucket again with the same configuration succeeds, with another
 configuration fails with err_code 10058 (the existing bucket is then used as it is, see
@@ -50,14 +53,18 @@ class RelayLease:
         holder: str,
         ttl_s: float,
         bucket: str = DEFAULT_BUCKET,
+        replicas: int = 1,
     ) -> None:
         if ttl_s <= 0:
             raise ValueError("the lease TTL must be positive")
+        if replicas < 1:
+            raise ValueError("the lease bucket needs at least one replica")
         self._js = js
         self.bucket = bucket
         self.key = key
         self.holder = holder
         self._ttl_s = ttl_s
+        self._replicas = replicas
         self._kv: KeyValue | None = None
         self._revision: int | None = None
 
@@ -134,7 +141,9 @@ class RelayLease:
     async def _bucket(self) -> KeyValue:
         if self._kv is not None:
             return self._kv
-        config = KeyValueConfig(bucket=self.bucket, history=1, ttl=self._ttl_s)
+        config = KeyValueConfig(
+            bucket=self.bucket, history=1, ttl=self._ttl_s, replicas=self._replicas
+        )
         try:
             self._kv = await self._js.create_key_value(config)
         except APIError as error:

@@ -266,6 +266,7 @@ class Relay:
                     holder=self.settings.instance_id,
                     ttl_s=self.settings.relay_lease_ttl_s,
                     bucket=self._lease_bucket,
+                    replicas=self.settings.stream_replicas,
                 )
                 held, acquired = await self._lease.acquire(), True
             elif self._lease.held:

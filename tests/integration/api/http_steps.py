@@ -45,7 +45,7 @@ class HttpSteps(Steps):
     def run(self, command: Command, actor: Actor = OFFICER, **context: Any) -> CommandOutcome:
         assert self.client is not None
         route = ROUTES[type(command)]
-        body = _json(command)
+        body = request_body(command)
         path = "/v1" + route.path
         if route.id_field is not None:
             path = path.replace("{id}", str(body.pop(route.id_field)))
@@ -58,7 +58,7 @@ class HttpSteps(Steps):
         response = self.client.post(path, json=body or None, headers=headers)
         document = response.json()
         if response.status_code >= 400:
-            raise _error(response.status_code, document)
+            raise refusal(response.status_code, document)
         document.pop("links")
         outcome = CommandOutcome.model_validate(document)
         self.outcomes.append(outcome)
@@ -79,7 +79,7 @@ class HttpSteps(Steps):
         return self._headers[key]
 
 
-def _json(command: Command) -> dict[str, Any]:
+def request_body(command: Command) -> dict[str, Any]:
     """The command as a client sends it: decimals as JSON numbers, not strings."""
 
     def plain(value: Any) -> Any:
@@ -97,7 +97,7 @@ def _json(command: Command) -> dict[str, Any]:
     return document
 
 
-def _error(status: int, body: dict[str, Any]) -> Exception:
+def refusal(status: int, body: dict[str, Any]) -> Exception:
     error_type = ERROR_CODES.get(str(body.get("code")))
     if error_type is None:
         return HttpProblem(status, body)

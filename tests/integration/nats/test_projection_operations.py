@@ -22,6 +22,8 @@ from care_contracts.projections.events import ProjectedEvent, decode
 from care_contracts.projections.rebuild import rebuild_from_store, rebuild_from_stream
 from care_contracts.projections.runner import ProjectionRunner, consumer_name
 from care_contracts.projections.state import Applied, active_state, states
+from care_contracts.projections.timeline.projection import EVENTS as TIMELINE_EVENTS
+from care_contracts.projections.timeline.projection import TimelineProjection
 from care_contracts.services.cli import app
 from care_contracts.services.clock import SimulatedClock
 from care_contracts.services.commands.bus import CommandBus
@@ -147,6 +149,41 @@ def test_redelivered_messages_after_a_crash_before_the_acks_change_nothing(
     assert again == 0
     assert live.applied_events == first
     assert live.last_sequence == first
+
+
+def test_small_batches_apply_every_event_once_in_stream_order(
+    published: ContractingStore, db: ReadDatabase, settings: Settings, clock: SimulatedClock
+) -> None:
+    small = settings.model_copy(update={"projection_batch_size": 4})
+
+    async def go() -> list[Applied]:
+        runner = runner_for(TimelineProjection(), db, small, clock)
+        try:
+            rounds = []
+            while (batch := await runner.run_once()) is not None:
+                rounds.append(batch)
+            return rounds
+        finally:
+            await runner.close()
+
+    rounds = asyncio.run(go())
+    with db.reading() as cur:
+        state = active_state(cur, TimelineProjection.name)
+        assert state is not None
+        sequences = [
+            row[0]
+            for row in cur.execute(
+                f"SELECT stream_sequence FROM {state.tables[TIMELINE_EVENTS]}"
+                " ORDER BY store_position"
+            ).fetchall()
+        ]
+    events = len(published.recorder.select_notifications(start=1, limit=100_000))
+
+    assert events > 12
+    assert sequences == list(range(1, events + 1))  # each event once, in stream order
+    assert [r.applied for r in rounds[:-1]] == [4] * (len(rounds) - 1)
+    assert sum(r.skipped for r in rounds) == 0
+    assert state.last_sequence == events
 
 
 def test_an_undecodable_event_stops_the_projection_where_it_is_and_is_never_skipped(

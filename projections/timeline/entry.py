@@ -25,6 +25,7 @@ cannot read stops the projection with a ``ProjectionError`` naming the event.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -64,9 +65,12 @@ class TimelineEntry(BaseModel):
     ceiling_id: UUID | None = None
 
 
+_READERS = {kind: reader_of(kind) for kind in get_args(EventType)}  # reader_of, looked up once
+
+
 def describe(event: ProjectedEvent) -> TimelineEntry:
     """The timeline entry of ``event``; ``ProjectionError`` when its data cannot be read."""
-    reader = reader_of(event.type)
+    reader = _READERS[event.type]
     try:
         data = reader.model_validate(event.data)
     except ValidationError as error:

@@ -1,10 +1,15 @@
 """The timeline's tables and batch apply: a row per event, a row per link an event states.
 
 ``timeline_events`` holds every published event of every aggregate (financial frames too), its
-event id the primary key: an event applied twice (a redelivery, or a rebuild's store pass
-meeting the stream) is dropped by ``ON CONFLICT DO NOTHING``, and a row is never updated, so the
-first write of an event is the one kept. Indexed by (aggregate id, store position), the way the
-queries read it, and by (ceiling id, store position) for the frame events of a ceiling.
+store position the primary key: one per event (a republished copy has the same), and rising, so
+a batch appends at the end of the table (with the event id as key, each row of a batch touched a
+random page of that index: the timeline applied at about 0.35 of the stream's read rate, 0.45
+with the position). An event applied twice (a redelivery, or a rebuild's store pass meeting the
+stream) is dropped by ``ON CONFLICT DO NOTHING``, which names no key so that a generation built
+before, keyed by event id, takes new events the same way until its next rebuild. A row is never
+updated, so the first write of an event is the one kept. Indexed by (aggregate id, store
+position), the way the queries read it, and by (ceiling id, store position) for the frame events
+of a ceiling.
 
 ``timeline_links`` holds (contract id, aggregate id) as the events state them: an offer links its
 application, an agreed ceiling links itself. A batch is ``describe`` over its events and two
@@ -57,11 +62,15 @@ class TimelineProjection:
 
     def create_tables(self, cur: Cursor, tables: Tables) -> None:
         events, links = tables[EVENTS], tables[LINKS]
+        # The store position is the key (module docstring). On SQLite ``INTEGER PRIMARY KEY``
+        # makes it the rowid: no index beside the table.
+        position = "INTEGER" if cur.dialect == "sqlite" else "BIGINT"
         cur.execute(
             f"CREATE TABLE {events} ("
-            " event_id TEXT PRIMARY KEY, aggregate TEXT NOT NULL, aggregate_id TEXT NOT NULL,"
+            " event_id TEXT NOT NULL, aggregate TEXT NOT NULL, aggregate_id TEXT NOT NULL,"
             " version INTEGER NOT NULL, stream_sequence BIGINT NOT NULL,"
-            " store_position BIGINT NOT NULL, decided_at TEXT NOT NULL, event_type TEXT NOT NULL,"
+            f" store_position {position} PRIMARY KEY, decided_at TEXT NOT NULL,"
+            " event_type TEXT NOT NULL,"
             " actor_role TEXT NOT NULL, actor_id TEXT NOT NULL, correlation_id TEXT NOT NULL,"
             " policy_pack TEXT, rule_codes TEXT NOT NULL, summary TEXT NOT NULL,"
             " link_contract_id TEXT, link_aggregate_id TEXT, ceiling_id TEXT)"
@@ -78,7 +87,7 @@ class TimelineProjection:
         placeholders = ", ".join("?" for _ in COLUMNS)
         cur.executemany(
             f"INSERT INTO {tables[EVENTS]} ({', '.join(COLUMNS)}) VALUES ({placeholders})"
-            " ON CONFLICT (event_id) DO NOTHING",
+            " ON CONFLICT DO NOTHING",
             [_row(entry) for entry in entries],
         )
         links = dict.fromkeys(

@@ -471,7 +471,10 @@ async def delete_stream(url: str, name: str) -> None:
 def read_store(backend: str, tmp: Path, dsn: str | None) -> Iterator[ReadDatabase]:
     """A fresh read store: a new SQLite file, or a new PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
-        sqlite = SqliteReadDatabase(tmp / f"read-{uuid.uuid4().hex[:8]}.sqlite")
+        # As open_read_database opens the product's read models: commits not synced one by one.
+        sqlite = SqliteReadDatabase(
+            tmp / f"read-{uuid.uuid4().hex[:8]}.sqlite", durable_commits=False
+        )
         try:
             yield sqlite
         finally:

@@ -14,13 +14,13 @@ Each projection reads the fields it needs from ``data`` through its own small py
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, get_args
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import Notification
 
 from care_contracts.services.events.contract import TYPE_PREFIX
@@ -112,7 +112,7 @@ class ProjectedEvent:
 def decode(body: bytes, sequence: int) -> ProjectedEvent:
     """The event in a stream message's body (CloudEvents structured JSON)."""
     try:
-        event = json.loads(body)
+        event = orjson.loads(body)  # about three times json's speed: the runner's hot path
     except ValueError as error:
         raise UndecodableEvent(f"stream sequence {sequence}: not JSON ({error})") from error
     if not isinstance(event, dict):

@@ -30,7 +30,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from care_contracts.projections.base import Projection
 from care_contracts.projections.database import ReadDatabase
 from care_contracts.projections.events import decode, from_store
-from care_contracts.projections.runner import SUBJECTS
+from care_contracts.projections.runner import SUBJECTS, stream_sequence
 from care_contracts.projections.state import (
     ProjectionState,
     abandon,
@@ -169,7 +169,7 @@ async def _catch_up_and_swap(
                     progress(max(done, total), max(done, total))
                     return await asyncio.to_thread(_live, db, projection)
                 continue  # the live generation is further along: read on
-            events = [decode(m.data, m.metadata.sequence.stream) for m in messages]
+            events = [decode(m.data, stream_sequence(m)) for m in messages]
             await asyncio.to_thread(
                 apply_batch, db, projection, events, clock.now(), generation=built.generation
             )

@@ -56,7 +56,7 @@ from care_contracts.services.clock import Clock, SystemClock
 from care_contracts.services.relay.relay import ConnectFactory, connect_factory
 from care_contracts.services.settings import Settings
 
-__all__ = ["CANNOT_APPLY", "ProjectionRunner", "consumer_name"]
+__all__ = ["CANNOT_APPLY", "ProjectionRunner", "consumer_name", "stream_sequence"]
 
 log = structlog.get_logger("care_contracts.projections")
 
@@ -65,6 +65,7 @@ _UNAVAILABLE = (nats.errors.Error, OSError, TimeoutError, ReadStoreError)
 _CLOSE_TIMEOUT_S = 2.0
 _INACTIVE_THRESHOLD_S = 7 * 24 * 3600.0  # the server drops a consumer unused this long
 SUBJECTS = "contracting.>"
+_V1_ACK_TOKENS = 9
 
 
 def consumer_name(settings: Settings, projection: Projection) -> str:
@@ -257,4 +258,18 @@ class ProjectionRunner:
 
 
 def _decode(message: Msg) -> ProjectedEvent:
-    return decode(message.data, message.metadata.sequence.stream)
+    return decode(message.data, stream_sequence(message))
+
+
+def stream_sequence(message: Msg) -> int:
+    """A JetStream message's stream sequence, read from its ack subject.
+
+    ``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>``:
+    one token, where nats-py's ``metadata`` builds two dataclasses and a datetime per message
+    (about a tenth of a projection's time per event). Any other form (a JetStream domain's
+    longer subject) goes to nats-py's parser.
+    """
+    tokens = (message.reply or "").split(".")
+    if len(tokens) == _V1_ACK_TOKENS and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[5])
+    return message.metadata.sequence.stream

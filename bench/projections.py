@@ -482,7 +482,7 @@ def read_store(backend: str, tmp: Path, dsn: str | None) -> Iterator[ReadDatabas
         return
     assert dsn is not None
     schema = f"cc_bench_{uuid.uuid4().hex[:12]}"
-    postgres = PostgresReadDatabase(dsn, schema)
+    postgres = PostgresReadDatabase(dsn, schema, durable_commits=False)  # as open_read_database
     try:
         yield postgres
     finally:

@@ -182,9 +182,12 @@ class PostgresReadDatabase:
 
     dialect: Dialect = "postgres"
 
-    def __init__(self, dsn: str, schema: str = "public", pool_size: int = 4) -> None:
+    def __init__(
+        self, dsn: str, schema: str = "public", pool_size: int = 4, *, durable_commits: bool = True
+    ) -> None:
         self._dsn = dsn
         self.schema = schema
+        self._durable_commits = durable_commits
         self._pool: list[psycopg.Connection[Any]] = []
         self._pool_size = pool_size
         self._lock = threading.Lock()
@@ -205,6 +208,8 @@ class PostgresReadDatabase:
             connection.execute(
                 psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(self.schema))
             )
+            if not self._durable_commits:
+                connection.execute("SET synchronous_commit = off")
             connection.commit()
         except psycopg.Error as error:
             raise ReadStoreError(f"cannot connect to the read store: {error}") from error
@@ -254,13 +259,16 @@ class PostgresReadDatabase:
 
 
 def open_read_database(settings: Settings) -> ReadDatabase:
-    """The read store the settings name: PostgreSQL (its schema) or SQLite in the data dir."""
+    """The read store the settings name: PostgreSQL (its schema) or SQLite in the data dir.
+
+    Its commits need not reach the disk before they return (SQLite ``synchronous=NORMAL`` in
+    WAL mode, PostgreSQL ``synchronous_commit = off``): a projection's position is in the same
+    transaction as its rows, so a crash that loses the last commits rewinds both together, and
+    the runner, which restarts its consumer at the stored position (not at the consumer's
+    acks), applies those events again from the stream. Each commit stays atomic either way.
+    The tokens keep durable commits (a revoked token stays revoked).
+    """
     dsn = settings.read_store_postgres_dsn()
     if dsn is not None:
-        return PostgresReadDatabase(dsn, settings.read_models_schema)
-    # Commits need not reach the disk before they return: the projection's position is in the
-    # same transaction, so an OS crash that loses the last commits rewinds the position with
-    # the rows, and the runner, which restarts its consumer at the stored position (not at the
-    # consumer's acks), applies those events again from the stream. WAL keeps every commit
-    # atomic either way. The tokens keep durable commits (a revoked token stays revoked).
+        return PostgresReadDatabase(dsn, settings.read_models_schema, durable_commits=False)
     return SqliteReadDatabase(settings.read_store_path, durable_commits=False)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from care_contracts.projections.database import (
-    PostgresReadDatabase,
-    SqliteReadDatabase,
-    open_read_database,
-)
+from care_contracts.projections.database import PostgresReadDatabase, open_read_database
 from care_contracts.services.settings import Settings
 
 DSN = SecretStr("postgresql://postgres@127.0.0.1:5432/postgres")
@@ -36,21 +30,3 @@ def test_the_read_store_schema_comes_from_the_environment_and_is_checked(
     assert Settings(postgres_dsn=DSN).read_models_schema == "instance_b"
     with pytest.raises(ValidationError, match="read_store_schema"):
         Settings(postgres_dsn=DSN, read_store_schema="Not-A-Schema")
-
-
-def test_read_model_commits_are_not_synced_one_by_one_but_tokens_are(tmp_path: Path) -> None:
-    """The read models' position is in the same transaction as their rows, so an OS crash that
-    loses the last commits rewinds both and the runner applies those events again; a token
-    created or revoked must stay so."""
-    settings = Settings(data_dir=tmp_path)
-    read_models = open_read_database(settings)
-    tokens = SqliteReadDatabase(tmp_path / "access.sqlite")
-    try:
-        with read_models.transaction() as cur:
-            read_models_sync = cur.scalar("PRAGMA synchronous")
-        with tokens.transaction() as cur:
-            tokens_sync = cur.scalar("PRAGMA synchronous")
-    finally:
-        read_models.close()
-        tokens.close()
-    assert (read_models_sync, tokens_sync) == (1, 2)  # NORMAL, FULL (both in WAL mode)

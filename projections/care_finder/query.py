@@ -18,6 +18,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from care_contracts.domain.policy.catalog import PolicyCatalog
+from care_contracts.domain.policy.errors import NoPolicyInForce
 from care_contracts.projections.care_finder.entry import name_key, postcode_area
 from care_contracts.projections.care_finder.projection import (
     AGB_CODES,
@@ -34,6 +36,7 @@ __all__ = [
     "InvalidCursor",
     "Listing",
     "search",
+    "with_pack_facts",
 ]
 
 _POSTCODE = re.compile(r"^[0-9]{4}( ?[A-Za-z]{2})?$")
@@ -97,6 +100,8 @@ class Listing(BaseModel):
     period: ContractPeriod
     partially_contracted: bool
     excluded_services: tuple[str, ...]
+    labels: tuple[str, ...] = ()  # the insurer's labels, where its pack names them
+    policy_types: tuple[str, ...] = ()  # natura, natura select, combinatie…, likewise
 
 
 class CareFinderPage(BaseModel):
@@ -104,6 +109,38 @@ class CareFinderPage(BaseModel):
 
     items: tuple[Listing, ...]
     next_cursor: str | None
+
+
+def with_pack_facts(page: CareFinderPage, catalog: PolicyCatalog, on: date) -> CareFinderPage:
+    """Each listing with its insurer's labels and policy types from the pack (brief §11).
+
+    They are published policy, per insurer, year and care type, not facts of one contract, so
+    they come from the pack in force on ``on`` (or its general parent) when the page is read,
+    not from the stream: a new pack version shows at once, without a rebuild. A listing whose
+    pack names none, or that no pack covers on that day, keeps them empty.
+    """
+    facts: dict[tuple[str, int, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    items = []
+    for item in page.items:
+        key = (item.insurer, item.contract_year, item.care_type)
+        if key not in facts:
+            facts[key] = _pack_facts(catalog, *key, on)
+        labels, policy_types = facts[key]
+        items.append(item.model_copy(update={"labels": labels, "policy_types": policy_types}))
+    return page.model_copy(update={"items": tuple(items)})
+
+
+def _pack_facts(
+    catalog: PolicyCatalog, insurer: str, year: int, care_type: str, on: date
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        resolved = catalog.in_force(insurer, year, care_type, on)
+    except NoPolicyInForce:
+        return (), ()
+    parent = resolved.parent
+    labels = resolved.pack.labels or (parent.labels if parent else ())
+    policy_types = resolved.pack.policy_types or (parent.policy_types if parent else ())
+    return tuple(labels), tuple(policy_types)
 
 
 def search(db: ReadDatabase, query: CareFinderQuery) -> CareFinderPage:

@@ -24,7 +24,12 @@ from care_contracts.domain.contract.aggregate import Contract
 from care_contracts.domain.dates import local_date
 from care_contracts.domain.errors import DomainError
 from care_contracts.domain.policy.model import PackRef
-from care_contracts.projections.care_finder.query import CareFinderPage, CareFinderQuery, search
+from care_contracts.projections.care_finder.query import (
+    CareFinderPage,
+    CareFinderQuery,
+    search,
+    with_pack_facts,
+)
 from care_contracts.projections.reporting.query import report
 from care_contracts.projections.timeline.query import contract_timeline
 from care_contracts.services.api.commands import RESOURCES
@@ -202,7 +207,7 @@ def care_finder(ctx: Context, params: Annotated[CareFinderParams, Query()]) -> C
     """Contracted providers on a day (public): filters, keyset pages (``next_cursor``)."""
     day = params.on or local_date(ctx.services.clock.now())
     query = CareFinderQuery.model_validate(params.model_dump() | {"on": day})
-    return search(ctx.read_db, query)
+    return with_pack_facts(search(ctx.read_db, query), ctx.services.policies, day)
 
 
 def reports(

@@ -23,7 +23,10 @@ import contextlib
 import json
 from collections.abc import Callable
 
+import nats.errors
 import nats.js.errors
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -43,10 +46,10 @@ from care_contracts.projections.state import (
 from care_contracts.services.clock import Clock, SystemClock
 from care_contracts.services.store.application import ContractingStore
 
-__all__ = ["Progress", "rebuild_from_store", "rebuild_from_stream"]
+__all__ = ["Progress", "StreamReadError", "rebuild_from_store", "rebuild_from_stream"]
 
 Progress = Callable[[int, int], None]
-_FETCH = 1000
+_BATCH = 1000  # events per read request and apply transaction
 _IDLE_S = 1.0
 
 
@@ -62,6 +65,7 @@ async def rebuild_from_stream(
     *,
     clock: Clock | None = None,
     progress: Progress = _quiet,
+    batch_size: int = _BATCH,
 ) -> ProjectionState:
     """A new generation built from the whole stream, swapped in; its final state."""
     clock = clock or SystemClock()
@@ -77,6 +81,7 @@ async def rebuild_from_stream(
             done=0,
             clock=clock,
             progress=progress,
+            batch_size=batch_size,
         )
     except BaseException:
         await asyncio.to_thread(abandon, db, projection, built.generation)
@@ -144,6 +149,7 @@ async def _catch_up_and_swap(
     done: int,
     clock: Clock,
     progress: Progress,
+    batch_size: int = _BATCH,
 ) -> ProjectionState:
     info = await js.stream_info(stream)
     total = done + max(0, info.state.last_seq - start_sequence + 1)
@@ -159,12 +165,12 @@ async def _catch_up_and_swap(
         ),
     )
     name = consumer.name or ""
+    reader = _PullReader(js, stream, name, batch_size, _IDLE_S)
     try:
-        subscription = await js.pull_subscribe_bind(consumer=name, stream=stream)
+        await reader.start()
         while True:
-            try:
-                messages = await subscription.fetch(_FETCH, timeout=_IDLE_S)
-            except TimeoutError:  # the end of the stream, for now
+            messages = await reader.next_batch()
+            if not messages:  # the end of the stream, for now
                 if await asyncio.to_thread(swap, db, projection, built.generation, clock.now()):
                     progress(max(done, total), max(done, total))
                     return await asyncio.to_thread(_live, db, projection)
@@ -176,8 +182,100 @@ async def _catch_up_and_swap(
             done += len(events)
             progress(done, max(total, done))
     finally:
+        await reader.stop()
         with contextlib.suppress(nats.js.errors.Error, TimeoutError):
             await js.delete_consumer(stream, name)
+
+
+class StreamReadError(RuntimeError):
+    """The stream stopped answering a rebuild's reads, or refused them."""
+
+
+class _PullReader:
+    """Reads an ack-less pull consumer with raw pull requests, two batches in flight.
+
+    nats-py's ``fetch`` waits for each message with a timer task of its own, which made reading
+    a million events take about 100 s before anything was applied. Here each request (the
+    JetStream API's ``CONSUMER.MSG.NEXT``: up to one batch, expiring after ``idle_s``) is answered
+    into one inbox whose callback only appends, and the next request goes out as soon as a batch
+    is taken, so reading overlaps applying and at most two batches wait in memory. The server
+    serves waiting requests in order, so messages arrive in stream order; a request ends after
+    its batch, or early with status 404/408 when the stream has no more for now.
+    """
+
+    def __init__(self, js: JetStreamContext, stream: str, consumer: str, batch: int, idle_s: float):
+        # nats-py exposes no public handle on the connection and API prefix of a context.
+        self._nc = js._nc
+        self._subject = f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer}"
+        self._request_body = json.dumps({"batch": batch, "expires": int(idle_s * 1e9)}).encode()
+        self._batch = batch
+        self._stall_s = 4 * idle_s + 5  # no answer at all this long: the consumer is gone
+        self._messages: list[Msg] = []
+        self._open = 0  # requests not yet fulfilled or ended
+        self._received = 0  # messages received for the oldest open request
+        self._changed = asyncio.Event()
+        self._error: str | None = None
+        self._inbox = ""
+        self._subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        self._inbox = self._nc.new_inbox()
+        self._subscription = await self._nc.subscribe(self._inbox, cb=self._on_message)
+        await self._top_up()
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            with contextlib.suppress(nats.errors.Error):
+                await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def next_batch(self) -> list[Msg]:
+        """The next batch in stream order; [] when the stream has nothing more for now."""
+        while True:
+            if self._error is not None:
+                raise StreamReadError(self._error)
+            ended_short = self._open < 2
+            if len(self._messages) >= self._batch or (self._messages and ended_short):
+                batch = self._messages[: self._batch]
+                del self._messages[: self._batch]
+                await self._top_up()
+                return batch
+            if not self._messages and self._open == 0:
+                await self._top_up()
+                return []
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), self._stall_s)
+            except TimeoutError as error:
+                raise StreamReadError(
+                    f"the stream did not answer a pull request in {self._stall_s:.0f} s"
+                ) from error
+
+    async def _top_up(self) -> None:
+        while self._open < 2:
+            self._open += 1
+            await self._nc.publish(self._subject, self._request_body, reply=self._inbox)
+
+    async def _on_message(self, message: Msg) -> None:
+        status = message.headers.get("Status") if message.headers else None
+        if status is None:
+            self._messages.append(message)
+            self._received += 1
+            if self._received == self._batch:
+                self._end_request()
+            elif len(self._messages) >= self._batch:
+                self._changed.set()
+        elif status in ("404", "408"):  # no messages (for now), or the request expired
+            self._end_request()
+        elif status != "100":  # anything but a heartbeat: the consumer is gone or refused
+            description = message.headers.get("Description", "") if message.headers else ""
+            self._error = f"pull request refused: {status} {description}".strip()
+            self._changed.set()
+
+    def _end_request(self) -> None:
+        self._open = max(0, self._open - 1)
+        self._received = 0
+        self._changed.set()
 
 
 async def _first_sequence_after(js: JetStreamContext, stream: str, position: int) -> int:

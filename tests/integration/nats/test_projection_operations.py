@@ -234,6 +234,7 @@ def test_a_rebuild_equals_the_live_model_and_replaces_it(
                     js,
                     settings.stream_name,
                     progress=lambda d, t: done.append((d, t)),
+                    batch_size=5,  # many full read requests, two in flight, and a short last one
                 )
             return await rebuild_from_store(
                 CareFinderProjection(),

@@ -15,7 +15,6 @@ read store has its own, tables in the configured schema.
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -53,15 +52,6 @@ class _DbApiCursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-# ``INSERT INTO t (a, b) VALUES (?, ?)`` with no conflict clause or ``… DO NOTHING``.
-_MULTI_ROW_INSERT = re.compile(
-    r"^(INSERT INTO [^()]+\([^()]*\) VALUES )(\([?, ]+\))"
-    r"((?: ON CONFLICT(?: \([^()]*\))? DO NOTHING)?)$"
-)
-_MAX_PARAMETERS = 60_000  # PostgreSQL's protocol allows 65,535 per statement
-_MAX_ROWS_PER_INSERT = 1_000
-
-
 class Cursor:
     """A cursor inside one transaction, with ``?`` placeholders on both backends."""
 
@@ -82,30 +72,10 @@ class Cursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if self.dialect == "postgres" and (insert := _MULTI_ROW_INSERT.match(sql)):
-            head, row, tail = insert.groups()
-            self._insert_many(head, row, tail, rows)
-            return
         try:
             self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
         except _DRIVER_ERRORS as error:
             raise ReadStoreError(f"{type(error).__name__}: {error}") from error
-
-    def _insert_many(self, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]) -> None:
-        """One ``INSERT … VALUES (…), (…), …`` per chunk instead of a statement per row.
-
-        PostgreSQL runs a statement per row of ``executemany`` (pipelined, but each is parsed,
-        planned and executed on its own); many rows in one statement cost about one. Only for
-        inserts that update nothing on conflict: a ``DO UPDATE`` may not meet one key twice in a
-        statement, a ``DO NOTHING`` keeps the first row of a key as the rows one by one would.
-        """
-        per_chunk = max(1, min(_MAX_ROWS_PER_INSERT, _MAX_PARAMETERS // max(1, len(rows[0]))))
-        for start in range(0, len(rows), per_chunk):
-            chunk = rows[start : start + per_chunk]
-            self.execute(
-                f"{head}{', '.join([row] * len(chunk))}{tail}",
-                [value for values in chunk for value in values],
-            )
 
     def fetchall(self) -> list[Row]:
         return [tuple(r) for r in self._raw.fetchall()]

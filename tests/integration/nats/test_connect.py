@@ -22,11 +22,11 @@ def _dead_url() -> str:
 
 
 def test_a_url_setting_names_one_server_or_a_comma_separated_list() -> None:
-    assert server_urls("nats://a:4222") == ["nats://a:4222"]
-    assert server_urls(" nats://a:4222, nats://b:4222 ,nats://c:4222,") == [
-        "nats://a:4222",
-        "nats://b:4222",
-        "nats://c:4222",
+    assert server_urls("nats://a:4300") == ["nats://a:4300"]
+    assert server_urls(" nats://a:4300, nats://b:4300 ,nats://c:4300,") == [
+        "nats://a:4300",
+        "nats://b:4300",
+        "nats://c:4300",
     ]
     with pytest.raises(ValueError, match="no NATS server URL"):
         server_urls(" , ")

@@ -90,6 +90,11 @@ class RelayLease:
             return True
         except KeyWrongLastSequenceError:
             pass
+        except KeyNotFoundError:
+            # nats-py's create, refused because the key existed, looks the key up to tell a
+            # deleted one from a live one; when the TTL removes it in between, that look-up
+            # raises "not found" out of create. The lease is free now: try once more.
+            return await self._create_once(kv)
         try:
             entry = await kv.get(self.key)
         except KeyNotFoundError:  # expired between the two calls: try once more
@@ -133,7 +138,7 @@ class RelayLease:
     async def _create_once(self, kv: KeyValue) -> bool:
         try:
             self._revision = await kv.create(self.key, self._value())
-        except KeyWrongLastSequenceError:
+        except (KeyWrongLastSequenceError, KeyNotFoundError):
             self._revision = None
             return False
         return True

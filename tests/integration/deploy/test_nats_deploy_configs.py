@@ -3,8 +3,9 @@ nodes start from the shipped files, the three form one JetStream cluster that fs
 take the service's stream at 3 replicas and keep acking events with a node down.
 
 Only what one machine forces is changed, in a copy: the compose hostnames (nats-1..3) become
-127.0.0.1; each node's fixed ports (4222/6222/8222, which three containers can share but three
-local processes cannot) become free loopback ports, in its listens and in the routes naming it;
+127.0.0.1; each node's fixed client, route and monitoring ports (read from the files; three
+containers can share them but three local processes cannot) become free loopback ports, in its
+listens and in the routes naming it;
 store_dir becomes a temporary folder. Names, cluster name, route topology, JetStream settings and
 limits are the files' own, and the servers report them back (/varz, /routez, /jsz).
 """
@@ -32,11 +33,10 @@ from care_contracts.services.nats.connect import connect_once
 from care_contracts.services.nats.embedded import find_nats_server_binary
 from care_contracts.services.nats.streams import ensure_stream
 from care_contracts.services.settings import Settings
+from tests.unit.deploy.deploy_files import NATS_CLUSTER, NATS_SINGLE, shipped_nats_ports
 
 pytestmark = pytest.mark.nats
 
-DEPLOY_NATS = Path(__file__).resolve().parents[3] / "deploy" / "nats"
-CLUSTER_FILES = tuple(DEPLOY_NATS / "cluster" / f"nats-{n}.conf" for n in (1, 2, 3))
 START_TIMEOUT_S = 30.0
 
 
@@ -78,15 +78,23 @@ def _free_ports(count: int) -> list[int]:
 
 def _local_copy(path: Path, ports: dict[str, _Ports], store: Path) -> str:
     text = path.read_text(encoding="utf-8")
+    shipped = shipped_nats_ports(path)
+    route_port = shipped_nats_ports(NATS_CLUSTER[0]).cluster  # every node's routes name it
     for name, theirs in ports.items():
-        text = text.replace(f'"nats://{name}:6222"', f'"nats://127.0.0.1:{theirs.cluster}"')
+        text = text.replace(f'"nats://{name}:{route_port}"', f'"nats://127.0.0.1:{theirs.cluster}"')
     own = ports[path.stem]
-    for fixed, free in (("4222", own.client), ("6222", own.cluster), ("8222", own.monitor)):
-        text = text.replace(f'"0.0.0.0:{fixed}"', f'"127.0.0.1:{free}"')
+    for fixed, free in (
+        (shipped.client, own.client),
+        (shipped.cluster, own.cluster),
+        (shipped.monitor, own.monitor),
+    ):
+        if fixed is not None:
+            text = text.replace(f'"0.0.0.0:{fixed}"', f'"127.0.0.1:{free}"')
     text = re.sub(r'store_dir: "[^"]*"', f"store_dir: {json.dumps(str(store))}", text)
     active = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
-    # Never the machine's own NATS on 4222, nor anything but loopback.
-    leftover = re.findall(r":(?:4222|6222|8222)\b|0\.0\.0\.0|nats://nats-", active)
+    # None of the shipped ports left (never the machine's own NATS), nothing but loopback.
+    fixed_ports = "|".join(str(p) for p in (shipped.client, route_port, shipped.monitor))
+    leftover = re.findall(rf":(?:{fixed_ports})\b|0\.0\.0\.0|nats://nats-", active)
     assert not leftover, f"{path.name}: not rewritten for one machine: {leftover}"
     return text
 
@@ -141,7 +149,7 @@ def _wait_healthy(nodes: list[_Node]) -> None:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[list[_Node]]:
-    nodes = _start(CLUSTER_FILES, tmp_path)
+    nodes = _start(NATS_CLUSTER, tmp_path)
     try:
         _wait_healthy(nodes)
         yield nodes
@@ -153,7 +161,7 @@ def cluster(tmp_path: Path) -> Iterator[list[_Node]]:
 def test_the_single_node_config_runs_jetstream_with_fsync_on_every_write(
     tmp_path: Path,
 ) -> None:
-    (node,) = _start((DEPLOY_NATS / "single.conf",), tmp_path)
+    (node,) = _start((NATS_SINGLE,), tmp_path)
     try:
         _wait_healthy([node])
         varz = node.monitor("varz")

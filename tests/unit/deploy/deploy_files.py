@@ -108,6 +108,33 @@ def parse_nats_conf(text: str) -> dict[str, Any]:
     return parsed
 
 
+@dataclass(frozen=True)
+class ShippedNatsPorts:
+    """The fixed ports a shipped nats-server node listens on inside its container.
+
+    Read from the file, never written in a test: no test connects to them (the integration test
+    rewrites them to free loopback ports in a copy, and checks none is left).
+    """
+
+    client: int
+    cluster: int | None  # the single node has no route listener
+    monitor: int
+
+
+def shipped_nats_ports(path: Path) -> ShippedNatsPorts:
+    config = parse_nats_conf(path.read_text(encoding="utf-8"))
+
+    def port(listen: str) -> int:
+        return int(listen.rsplit(":", 1)[1])
+
+    cluster = config.get("cluster")
+    return ShippedNatsPorts(
+        client=port(config["listen"]),
+        cluster=None if cluster is None else port(cluster["listen"]),
+        monitor=port(config["http"]),
+    )
+
+
 def _nats_map(tokens: list[str], i: int, closing: str | None) -> tuple[dict[str, Any], int]:
     result: dict[str, Any] = {}
     while i < len(tokens) and tokens[i] != closing:

@@ -14,7 +14,13 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from care_contracts.services.nats.connect import server_urls
-from tests.unit.deploy.deploy_files import COMPOSE, NATS_CLUSTER, load_yaml, option_value
+from tests.unit.deploy.deploy_files import (
+    COMPOSE,
+    NATS_CLUSTER,
+    load_yaml,
+    option_value,
+    shipped_nats_ports,
+)
 
 INSTANCES = ("contracts-1", "contracts-2")
 NATS_NODES = tuple(path.stem for path in NATS_CLUSTER)
@@ -89,7 +95,8 @@ def test_an_instance_uses_every_nats_node_and_three_stream_replicas(
 ) -> None:
     env = services[instance]["environment"]
     urls = server_urls(env["CARE_CONTRACTS_NATS_URL"])  # as the service splits it
-    assert sorted(urls) == [f"nats://{node}:4222" for node in NATS_NODES]
+    expected = [f"nats://{p.stem}:{shipped_nats_ports(p).client}" for p in NATS_CLUSTER]
+    assert sorted(urls) == expected
     assert int(env["CARE_CONTRACTS_STREAM_REPLICAS"]) == len(NATS_NODES)
 
 

@@ -14,7 +14,14 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from care_contracts.services.nats.connect import server_urls
-from tests.unit.deploy.deploy_files import K8S, k8s_documents, load_yaml, option_value
+from tests.unit.deploy.deploy_files import (
+    K8S,
+    NATS_CLUSTER,
+    k8s_documents,
+    load_yaml,
+    option_value,
+    shipped_nats_ports,
+)
 
 OLDEST_KUBERNETES = "1.29.0"
 BUILT_IN_GROUPS = ("v1", "apps/v1", "policy/v1")
@@ -167,7 +174,8 @@ def test_the_configmap_names_every_node_of_the_helm_nats_cluster(
     replicas = load_yaml(K8S / "nats-values.yaml")["config"]["cluster"]["replicas"]
     urls = server_urls(data["CARE_CONTRACTS_NATS_URL"])
     # Release "nats": the chart's StatefulSet pods behind the headless service nats-headless.
-    assert sorted(urls) == [f"nats://nats-{i}.nats-headless:4222" for i in range(replicas)]
+    port = shipped_nats_ports(NATS_CLUSTER[0]).client  # the chart's default client port, as ours
+    assert sorted(urls) == [f"nats://nats-{i}.nats-headless:{port}" for i in range(replicas)]
     assert int(data["CARE_CONTRACTS_STREAM_REPLICAS"]) == replicas == 3
 
 

@@ -24,6 +24,7 @@ from tests.unit.deploy.deploy_files import (
     NATS_SINGLE,
     load_yaml,
     parse_nats_conf,
+    shipped_nats_ports,
 )
 
 ALL_CONFIGS = (NATS_SINGLE, *NATS_CLUSTER)
@@ -136,7 +137,7 @@ def _render_chart_config(values: dict[str, Any]) -> str:
     jetstream = config["jetstream"]
     rendered = {
         "server_name": "nats-0",
-        "port": 4222,
+        "port": shipped_nats_ports(NATS_CLUSTER[0]).client,  # the chart's default, as ours
         "http_port": config["monitor"]["port"],
         "jetstream": {
             "store_dir": jetstream["fileStore"]["dir"],
